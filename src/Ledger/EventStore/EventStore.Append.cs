@@ -1,0 +1,232 @@
+using System.Text.Json;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Billing.Ledger.EventStore;
+
+public sealed partial class EventStore
+{
+    private const string AppendSql = "SELECT * FROM ledger.append_to_stream($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+
+    internal async Task<IReadOnlyList<AppendResult>> CommitAsync(UnitOfWork uow, NpgsqlConnection? connection, NpgsqlTransaction? transaction, CancellationToken ct)
+    {
+        var ownsConnection = connection is null;
+        connection ??= await _dataSource.OpenConnectionAsync(ct);
+        try
+        {
+            // One round trip: every starting version is known, so inline projections can be
+            // computed before sending and ride in the same batch (an implicit transaction when
+            // the caller has none). Otherwise append first, then project, in one transaction.
+            if (_inlineProjections.Count == 0 || uow.Appends.All(a => a.Expected.KnownCurrentVersion is not null))
+            {
+                ProjectInline(uow, versions: null);
+                return await ExecuteAsync(uow, connection, transaction, includeCommands: true, ct);
+            }
+
+            var ownsTransaction = transaction is null;
+            transaction ??= await connection.BeginTransactionAsync(ct);
+            try
+            {
+                var results = await ExecuteAsync(uow, connection, transaction, includeCommands: false, ct);
+                var extra = ExtraCommandsAfterAppend(uow, results);
+                if (extra.BatchCommands.Count > 0)
+                {
+                    extra.Connection = connection;
+                    extra.Transaction = transaction;
+                    await extra.ExecuteNonQueryAsync(ct);
+                }
+
+                if (ownsTransaction)
+                {
+                    await transaction.CommitAsync(ct);
+                }
+
+                return results;
+            }
+            finally
+            {
+                if (ownsTransaction)
+                {
+                    await transaction.DisposeAsync();
+                }
+            }
+        }
+        finally
+        {
+            if (ownsConnection)
+            {
+                await connection.DisposeAsync();
+            }
+        }
+    }
+
+    private NpgsqlBatch ExtraCommandsAfterAppend(UnitOfWork uow, IReadOnlyList<AppendResult> results)
+    {
+        ProjectInline(uow, results);
+        var batch = new NpgsqlBatch();
+        foreach (var command in uow.Commands)
+        {
+            batch.BatchCommands.Add(command);
+        }
+
+        return batch;
+    }
+
+    private void ProjectInline(UnitOfWork uow, IReadOnlyList<AppendResult>? versions)
+    {
+        if (_inlineProjections.Count == 0)
+        {
+            return;
+        }
+
+        var pending = new List<PendingEvent>();
+        for (var i = 0; i < uow.Appends.Count; i++)
+        {
+            var append = uow.Appends[i];
+            var first = versions?[i].FirstVersion ?? append.Expected.KnownCurrentVersion!.Value + 1;
+            for (var j = 0; j < append.Events.Count; j++)
+            {
+                var e = append.Events[j];
+                pending.Add(new PendingEvent(e.EventId, append.TenantId, append.StreamId, first + j, Registry.WireNameOf(e.Data.GetType()), e.Data, uow.Metadata));
+            }
+        }
+
+        foreach (var projection in _inlineProjections)
+        {
+            projection.Project(pending, uow);
+        }
+    }
+
+    private async Task<IReadOnlyList<AppendResult>> ExecuteAsync(UnitOfWork uow, NpgsqlConnection connection, NpgsqlTransaction? transaction, bool includeCommands, CancellationToken ct)
+    {
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        var recordedAt = RecordedAtOverride();
+        foreach (var append in uow.Appends)
+        {
+            batch.BatchCommands.Add(BuildAppendCommand(append, uow.Metadata, recordedAt));
+        }
+
+        if (includeCommands)
+        {
+            foreach (var command in uow.Commands)
+            {
+                batch.BatchCommands.Add(command);
+            }
+        }
+
+        var results = new List<AppendResult>(uow.Appends.Count);
+        var current = 0;
+        try
+        {
+            await using var reader = await batch.ExecuteReaderAsync(ct);
+            foreach (var append in uow.Appends)
+            {
+                await reader.ReadAsync(ct);
+                results.Add(new AppendResult(append.TenantId, append.StreamId, reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetBoolean(4)));
+                current++;
+                await reader.NextResultAsync(ct);
+            }
+
+            while (await reader.NextResultAsync(ct))
+            {
+                // Drain the extra commands' results so their errors surface here.
+            }
+        }
+        catch (PostgresException ex) when (MapError(ex, batch, uow, current) is { } mapped)
+        {
+            throw mapped;
+        }
+        finally
+        {
+            // Extra commands belong to the unit of work, not to this batch: detach them so a
+            // retry of the unit of work can reuse them.
+            if (includeCommands)
+            {
+                foreach (var command in uow.Commands)
+                {
+                    batch.BatchCommands.Remove(command);
+                }
+            }
+        }
+
+        return results;
+    }
+
+    private NpgsqlBatchCommand BuildAppendCommand(PendingAppend append, EventMetadata metadata, DateTimeOffset? recordedAt)
+    {
+        var count = append.Events.Count;
+        var ids = new Guid[count];
+        var types = new string[count];
+        var data = new string[count];
+        var headers = new string?[count];
+        var shared = metadata.Headers;
+        for (var i = 0; i < count; i++)
+        {
+            var e = append.Events[i];
+            ids[i] = e.EventId;
+            types[i] = Registry.WireNameOf(e.Data.GetType());
+            data[i] = Registry.Serialize(e.Data);
+            var merged = Merge(shared, e.Headers);
+            headers[i] = merged is null ? null : JsonSerializer.Serialize(merged, EventTypeRegistry.JsonOptions);
+        }
+
+        var command = new NpgsqlBatchCommand(AppendSql);
+        var p = command.Parameters;
+        p.Add(new NpgsqlParameter<string> { TypedValue = append.TenantId });
+        p.Add(new NpgsqlParameter<string> { TypedValue = append.StreamId });
+        p.Add(new NpgsqlParameter<string> { TypedValue = append.StreamType });
+        p.Add(new NpgsqlParameter<long> { TypedValue = append.Expected.Value });
+        p.Add(new NpgsqlParameter<Guid[]> { TypedValue = ids, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+        p.Add(new NpgsqlParameter<string[]> { TypedValue = types, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        p.Add(new NpgsqlParameter<string[]> { TypedValue = data, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+        p.Add(new NpgsqlParameter<string?[]> { TypedValue = headers, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+        p.Add(Text(metadata.CorrelationId));
+        p.Add(Text(metadata.CausationId));
+        p.Add(Text(metadata.Actor));
+        p.Add(new NpgsqlParameter { Value = recordedAt.HasValue ? recordedAt.Value : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        return command;
+    }
+
+    private static NpgsqlParameter Text(string? value) => new() { Value = value ?? (object)DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
+
+    private static Dictionary<string, string>? Merge(IReadOnlyDictionary<string, string>? shared, IReadOnlyDictionary<string, string>? own)
+    {
+        if (shared is null && own is null)
+        {
+            return null;
+        }
+
+        var merged = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (k, v) in shared ?? new Dictionary<string, string>())
+        {
+            merged[k] = v;
+        }
+
+        foreach (var (k, v) in own ?? new Dictionary<string, string>())
+        {
+            merged[k] = v;
+        }
+
+        return merged;
+    }
+
+    private static EventStoreException? MapError(PostgresException ex, NpgsqlBatch batch, UnitOfWork uow, int current)
+    {
+        // Commands run in order and their results are read in order, so the command whose
+        // result was being read when the error surfaced is the one that failed.
+        var index = ex.BatchCommand is null ? current : batch.BatchCommands.IndexOf(ex.BatchCommand);
+        if (index < 0 || index >= uow.Appends.Count)
+        {
+            return null;
+        }
+
+        var append = uow.Appends[index];
+        return ex.SqlState switch
+        {
+            "LD001" => new WrongExpectedVersionException(append.TenantId, append.StreamId, append.Expected, long.Parse(ex.Hint ?? "0", System.Globalization.CultureInfo.InvariantCulture), ex),
+            "LD002" => new StreamArchivedException(append.TenantId, append.StreamId, ex),
+            "LD003" => new PartialDuplicateAppendException(append.TenantId, append.StreamId, ex),
+            _ => null,
+        };
+    }
+}

@@ -1,0 +1,82 @@
+using Npgsql;
+
+namespace Billing.Ledger.EventStore;
+
+/// <summary>One atomic write to the ledger: appends to one or more streams plus any extra SQL
+/// that must commit with them (inline projection writes, job enqueues, dedupe records).
+/// Everything commits together or not at all.</summary>
+public sealed class UnitOfWork
+{
+    private readonly EventStore _store;
+    private readonly List<PendingAppend> _appends = [];
+    private readonly List<NpgsqlBatchCommand> _commands = [];
+
+    internal UnitOfWork(EventStore store, EventMetadata metadata)
+    {
+        _store = store;
+        Metadata = metadata;
+    }
+
+    public EventMetadata Metadata { get; }
+
+    internal IReadOnlyList<PendingAppend> Appends => _appends;
+
+    internal IReadOnlyList<NpgsqlBatchCommand> Commands => _commands;
+
+    public bool IsEmpty => _appends.Count == 0 && _commands.Count == 0;
+
+    public UnitOfWork Append(string tenantId, string streamId, string streamType, ExpectedVersion expected, IEnumerable<NewEvent> events)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(tenantId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(streamId);
+        var list = events.ToList();
+        if (list.Count == 0)
+        {
+            throw new ArgumentException("An append needs at least one event.", nameof(events));
+        }
+
+        _appends.Add(new PendingAppend(tenantId, streamId, streamType, expected, list));
+        return this;
+    }
+
+    public UnitOfWork Append(string tenantId, string streamId, string streamType, ExpectedVersion expected, params object[] events) =>
+        Append(tenantId, streamId, streamType, expected, events.Select(e => e as NewEvent ?? NewEvent.For(e)));
+
+    /// <summary>Adds SQL that commits in the same transaction as the appends.</summary>
+    public UnitOfWork AddCommand(NpgsqlBatchCommand command)
+    {
+        _commands.Add(command);
+        return this;
+    }
+
+    public UnitOfWork AddCommand(string sql, params object?[] positionalParameters)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var value in positionalParameters)
+        {
+            command.Parameters.Add(value as NpgsqlParameter ?? new NpgsqlParameter { Value = value ?? DBNull.Value });
+        }
+
+        return AddCommand(command);
+    }
+
+    /// <summary>Commits on a connection of its own, in one round trip when every append's
+    /// starting version is known (see docs/architecture.md).</summary>
+    public Task<IReadOnlyList<AppendResult>> CommitAsync(CancellationToken ct = default) => _store.CommitAsync(this, null, null, ct);
+
+    /// <summary>Commits inside a transaction the caller owns (a job handler completing its job).</summary>
+    public Task<IReadOnlyList<AppendResult>> CommitAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct = default) =>
+        _store.CommitAsync(this, connection, transaction, ct);
+}
+
+internal sealed record PendingAppend(string TenantId, string StreamId, string StreamType, ExpectedVersion Expected, IReadOnlyList<NewEvent> Events);
+
+/// <summary>An event being appended, with the version it gets, as inline projections see it.</summary>
+public sealed record PendingEvent(Guid EventId, string TenantId, string StreamId, long Version, string Type, object Data, EventMetadata Metadata);
+
+/// <summary>A read model updated in the append's own transaction. Writes must be guarded by
+/// stream version (apply only when the row's version is lower) so replays are no-ops.</summary>
+public interface IInlineProjection
+{
+    void Project(IReadOnlyList<PendingEvent> events, UnitOfWork unitOfWork);
+}

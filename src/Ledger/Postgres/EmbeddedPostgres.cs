@@ -1,0 +1,188 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+using Npgsql;
+
+namespace Billing.Ledger.Postgres;
+
+/// <summary>Settings for a private cluster.</summary>
+/// <param name="DataDirectory">Cluster directory; kept between runs when <paramref name="Persistent"/>.</param>
+/// <param name="Durable">fsync on (the Host's default) or off (throwaway test clusters).</param>
+public sealed record EmbeddedPostgresOptions(string DataDirectory, bool Persistent = true, bool Durable = true, int MaxConnections = 200);
+
+/// <summary>A private PostgreSQL cluster run from the machine's server binaries: trust auth on
+/// 127.0.0.1 and a socket in its own directory, a free port, the <c>postgres</c> OS user when we
+/// run as root (PostgreSQL refuses root). A server left running by a killed process is adopted
+/// and stopped cleanly later, never orphaned.</summary>
+public sealed class EmbeddedPostgres : IAsyncDisposable
+{
+    private readonly EmbeddedPostgresOptions _options;
+    private readonly string _bin;
+    private readonly bool _asRoot;
+    private bool _stopped;
+
+    private EmbeddedPostgres(EmbeddedPostgresOptions options, string bin, int port)
+    {
+        _options = options;
+        _bin = bin;
+        _asRoot = Environment.UserName == "root";
+        Port = port;
+    }
+
+    public int Port { get; }
+
+    public string DataDirectory => _options.DataDirectory;
+
+    public string ConnectionString(string database = "postgres") =>
+        $"Host=127.0.0.1;Port={Port};Username=postgres;Database={database};Pooling=true;Maximum Pool Size=50";
+
+    public static async Task<EmbeddedPostgres> StartAsync(EmbeddedPostgresOptions options, CancellationToken ct = default)
+    {
+        var bin = PostgresBinaries.FindBinDirectory() ?? throw new PostgresBinariesNotFoundException();
+        var dataDir = Path.GetFullPath(options.DataDirectory);
+        options = options with { DataDirectory = dataDir };
+        var probe = new EmbeddedPostgres(options, bin, 0);
+        probe.PrepareDirectories();
+
+        if (!File.Exists(Path.Combine(dataDir, "PG_VERSION")))
+        {
+            await probe.RunAsync("initdb", ["-D", dataDir, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"], ct);
+        }
+
+        if (await probe.AdoptRunningAsync(ct) is { } adopted)
+        {
+            return adopted;
+        }
+
+        var port = FreePort();
+        var server = new EmbeddedPostgres(options, bin, port);
+        await server.RunAsync("pg_ctl", ["-D", dataDir, "-l", Path.Combine(dataDir, "server.log"), "-w", "-t", "60", "-o", server.ServerOptions(), "start"], ct);
+        return server;
+    }
+
+    public async Task CreateDatabaseAsync(string name, CancellationToken ct = default)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString());
+        await connection.OpenAsync(ct);
+        await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name.Replace("\"", "", StringComparison.Ordinal)}\"", connection);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Stops the server (fast shutdown: clients disconnected, data flushed).</summary>
+    public async Task StopAsync(CancellationToken ct = default)
+    {
+        if (_stopped)
+        {
+            return;
+        }
+
+        _stopped = true;
+        await RunAsync("pg_ctl", ["-D", DataDirectory, "-m", "fast", "-w", "-t", "60", "stop"], ct);
+        if (!_options.Persistent)
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+    }
+
+    public async ValueTask DisposeAsync() => await StopAsync();
+
+    private string SocketDirectory =>
+        Path.Combine(Path.GetTempPath(), "billing-pg-" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(DataDirectory)))[..12].ToLowerInvariant());
+
+    private string ServerOptions() => string.Join(' ',
+        $"-p {Port}",
+        $"-k {SocketDirectory}",
+        "-c listen_addresses=127.0.0.1",
+        $"-c max_connections={_options.MaxConnections}",
+        "-c idle_in_transaction_session_timeout=60000",
+        _options.Durable ? "-c fsync=on" : "-c fsync=off -c synchronous_commit=off -c full_page_writes=off");
+
+    private void PrepareDirectories()
+    {
+        Directory.CreateDirectory(DataDirectory);
+        Directory.CreateDirectory(SocketDirectory);
+        if (_asRoot)
+        {
+            Chown(DataDirectory);
+            Chown(SocketDirectory);
+        }
+
+        if (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS())
+        {
+            File.SetUnixFileMode(DataDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+    }
+
+    private static void Chown(string path)
+    {
+        using var chown = Process.Start(new ProcessStartInfo("chown", ["-R", "postgres:postgres", path]) { RedirectStandardError = true })!;
+        chown.WaitForExit();
+    }
+
+    /// <summary>A server from an earlier, killed run still holds the directory: reuse it when it
+    /// answers, otherwise stop it so a fresh start can take over.</summary>
+    private async Task<EmbeddedPostgres?> AdoptRunningAsync(CancellationToken ct)
+    {
+        var pidFile = Path.Combine(DataDirectory, "postmaster.pid");
+        if (!File.Exists(pidFile) || await TryRunAsync("pg_ctl", ["-D", DataDirectory, "status"], ct) != 0)
+        {
+            return null;
+        }
+
+        var lines = await File.ReadAllLinesAsync(pidFile, ct);
+        if (lines.Length > 3 && int.TryParse(lines[3], CultureInfo.InvariantCulture, out var port))
+        {
+            var running = new EmbeddedPostgres(_options, _bin, port);
+            try
+            {
+                await using var connection = new NpgsqlConnection(running.ConnectionString() + ";Timeout=5");
+                await connection.OpenAsync(ct);
+                return running;
+            }
+            catch (NpgsqlException)
+            {
+                // Not answering on its port: fall through and restart it.
+            }
+        }
+
+        await TryRunAsync("pg_ctl", ["-D", DataDirectory, "-m", "immediate", "-w", "stop"], ct);
+        return null;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private async Task RunAsync(string tool, IReadOnlyList<string> args, CancellationToken ct)
+    {
+        var (code, output) = await ExecAsync(tool, args, ct);
+        if (code != 0)
+        {
+            throw new InvalidOperationException($"{tool} failed with exit code {code}: {output.Trim()}");
+        }
+    }
+
+    private async Task<int> TryRunAsync(string tool, IReadOnlyList<string> args, CancellationToken ct) => (await ExecAsync(tool, args, ct)).Code;
+
+    private async Task<(int Code, string Output)> ExecAsync(string tool, IReadOnlyList<string> args, CancellationToken ct)
+    {
+        var executable = Path.Combine(_bin, tool);
+        var start = _asRoot
+            ? new ProcessStartInfo("runuser", ["-u", "postgres", "--", executable, .. args])
+            : new ProcessStartInfo(executable, args);
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        start.UseShellExecute = false;
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {tool}.");
+        var stdout = process.StandardOutput.ReadToEndAsync(ct);
+        var stderr = process.StandardError.ReadToEndAsync(ct);
+        await process.WaitForExitAsync(ct);
+        return (process.ExitCode, await stdout + await stderr);
+    }
+}

@@ -1,0 +1,146 @@
+using Billing.Ledger.EventStore;
+using Billing.Testing;
+
+namespace Billing.Ledger.Tests.EventStore;
+
+public sealed class AppendTests(DatabaseFixture db) : IClassFixture<DatabaseFixture>
+{
+    private readonly Billing.Ledger.EventStore.EventStore _store = db.CreateStore();
+
+    private static string NewStream() => "thing-" + Guid.NewGuid().ToString("N")[..8];
+
+    [Fact]
+    public async Task appending_no_stream_twice_conflicts()
+    {
+        var stream = NewStream();
+        await _store.AppendAsync("acme", stream, "thing", ExpectedVersion.NoStream, [NewEvent.For(new ThingHappened("a", 100, "EUR"))]);
+
+        var error = await Assert.ThrowsAsync<WrongExpectedVersionException>(() =>
+            _store.AppendAsync("acme", stream, "thing", ExpectedVersion.NoStream, [NewEvent.For(new ThingHappened("b", 100, "EUR"))]));
+
+        Assert.Equal(1, error.ActualVersion);
+        Assert.Single(await _store.ReadStreamAsync("acme", stream));
+    }
+
+    [Fact]
+    public async Task twenty_parallel_any_appends_all_persist_with_versions_1_to_20()
+    {
+        var stream = NewStream();
+        var appends = Enumerable.Range(0, 20).Select(i =>
+            _store.AppendAsync("acme", stream, "thing", ExpectedVersion.Any, [NewEvent.For(new ThingHappened($"n{i}", i, "EUR"))]));
+
+        var results = await Task.WhenAll(appends);
+
+        var events = await _store.ReadStreamAsync("acme", stream);
+        Assert.Equal(Enumerable.Range(1, 20).Select(v => (long)v), events.Select(e => e.Version));
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => $"n{i}").Order(), events.Select(e => ((ThingHappened)e.Data).Name).Order());
+        Assert.Equal(Enumerable.Range(1, 20).Select(v => (long)v), results.Select(r => r.FirstVersion).Order());
+        Assert.Equal(20, (await _store.GetStreamAsync("acme", stream))!.Version);
+    }
+
+    [Fact]
+    public async Task stale_exact_version_is_rejected_and_appends_nothing()
+    {
+        var stream = NewStream();
+        await _store.AppendAsync("acme", stream, "thing", ExpectedVersion.NoStream, [NewEvent.For(new ThingHappened("a", 1, "EUR")), NewEvent.For(new ThingHappened("b", 2, "EUR"))]);
+
+        var error = await Assert.ThrowsAsync<WrongExpectedVersionException>(() =>
+            _store.AppendAsync("acme", stream, "thing", ExpectedVersion.Exact(1), [NewEvent.For(new ThingHappened("stale", 3, "EUR"))]));
+
+        Assert.Equal(2, error.ActualVersion);
+        Assert.Equal(ExpectedVersion.Exact(1), error.Expected);
+        var events = await _store.ReadStreamAsync("acme", stream);
+        Assert.Equal(["a", "b"], events.Select(e => ((ThingHappened)e.Data).Name));
+    }
+
+    [Fact]
+    public async Task exact_version_on_a_missing_stream_is_rejected()
+    {
+        var error = await Assert.ThrowsAsync<WrongExpectedVersionException>(() =>
+            _store.AppendAsync("acme", NewStream(), "thing", ExpectedVersion.Exact(3), [NewEvent.For(new ThingHappened("x", 1, "EUR"))]));
+        Assert.Equal(0, error.ActualVersion);
+    }
+
+    [Fact]
+    public async Task an_idempotent_retry_appends_nothing_and_returns_the_original_result()
+    {
+        var stream = NewStream();
+        NewEvent[] events = [NewEvent.For(new ThingHappened("a", 1, "EUR")), NewEvent.For(new ThingHappened("b", 2, "EUR"))];
+        var first = await _store.AppendAsync("acme", stream, "thing", ExpectedVersion.NoStream, events);
+
+        var retry = await _store.AppendAsync("acme", stream, "thing", ExpectedVersion.NoStream, events);
+
+        Assert.True(retry.Duplicate);
+        Assert.False(first.Duplicate);
+        Assert.Equal((first.FirstVersion, first.LastVersion, first.FirstPosition, first.LastPosition), (retry.FirstVersion, retry.LastVersion, retry.FirstPosition, retry.LastPosition));
+        Assert.Equal(2, (await _store.ReadStreamAsync("acme", stream)).Count);
+    }
+
+    [Fact]
+    public async Task concurrent_retries_of_one_append_store_it_once()
+    {
+        var stream = NewStream();
+        NewEvent[] events = [NewEvent.For(new ThingHappened("once", 1, "EUR"))];
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ =>
+            _store.AppendAsync("acme", stream, "thing", ExpectedVersion.Any, events)));
+
+        Assert.Single(results, r => !r.Duplicate);
+        Assert.Single(await _store.ReadStreamAsync("acme", stream));
+    }
+
+    [Fact]
+    public async Task a_retry_with_only_some_of_the_event_ids_is_refused()
+    {
+        var stream = NewStream();
+        var a = NewEvent.For(new ThingHappened("a", 1, "EUR"));
+        await _store.AppendAsync("acme", stream, "thing", ExpectedVersion.NoStream, [a]);
+
+        await Assert.ThrowsAsync<PartialDuplicateAppendException>(() =>
+            _store.AppendAsync("acme", stream, "thing", ExpectedVersion.Any, [a, NewEvent.For(new ThingHappened("b", 1, "EUR"))]));
+        Assert.Single(await _store.ReadStreamAsync("acme", stream));
+    }
+
+    [Fact]
+    public async Task a_unit_of_work_over_several_streams_commits_all_or_nothing()
+    {
+        var (s1, s2) = (NewStream(), NewStream());
+        await _store.AppendAsync("acme", s2, "thing", ExpectedVersion.NoStream, [NewEvent.For(new ThingHappened("existing", 1, "EUR"))]);
+
+        var uow = _store.BeginUnitOfWork()
+            .Append("acme", s1, "thing", ExpectedVersion.NoStream, new ThingHappened("new", 1, "EUR"))
+            .Append("acme", s2, "thing", ExpectedVersion.NoStream, new ThingHappened("conflicting", 1, "EUR"));
+        var error = await Assert.ThrowsAsync<WrongExpectedVersionException>(() => uow.CommitAsync());
+
+        Assert.Equal(s2, error.StreamId);
+        Assert.Null(await _store.GetStreamAsync("acme", s1));
+        Assert.Empty(await _store.ReadStreamAsync("acme", s1));
+    }
+
+    [Fact]
+    public async Task metadata_is_stored_with_every_event()
+    {
+        var stream = NewStream();
+        var metadata = new EventMetadata("corr-123", "cause-9", "user:ops", new Dictionary<string, string> { ["source"] = "test" });
+        await _store.AppendAsync("acme", stream, "thing", ExpectedVersion.NoStream, [NewEvent.For(new ThingHappened("a", 1, "EUR"))], metadata);
+
+        var stored = Assert.Single(await _store.ReadStreamAsync("acme", stream));
+        Assert.Equal("corr-123", stored.Metadata.CorrelationId);
+        Assert.Equal("cause-9", stored.Metadata.CausationId);
+        Assert.Equal("user:ops", stored.Metadata.Actor);
+        Assert.Equal("test", stored.Metadata.Headers!["source"]);
+        Assert.Equal("test.thing_happened.v1", stored.Type);
+    }
+
+    [Fact]
+    public async Task an_archived_stream_refuses_appends()
+    {
+        var stream = NewStream();
+        await _store.AppendAsync("acme", stream, "thing", ExpectedVersion.NoStream, [NewEvent.For(new ThingHappened("a", 1, "EUR"))]);
+        Assert.True(await _store.ArchiveStreamAsync("acme", stream));
+
+        await Assert.ThrowsAsync<StreamArchivedException>(() =>
+            _store.AppendAsync("acme", stream, "thing", ExpectedVersion.Any, [NewEvent.For(new ThingHappened("late", 1, "EUR"))]));
+        Assert.Single(await _store.ReadStreamAsync("acme", stream));
+    }
+}
