@@ -12,31 +12,9 @@ internal sealed record ClaimedJob(Job Job, Guid LeaseToken, DateTimeOffset Claim
 /// token and report whether they did.</summary>
 internal sealed partial class JobTable(NpgsqlDataSource dataSource, TimeProvider clock, string workerId)
 {
-    // A pending job is claimable at run_at, a running one once its lease has expired (its worker
-    // died or hung); SKIP LOCKED lets concurrent workers take disjoint sets without waiting.
-    // A claim taken over from an expired lease records that in the error history, because the
-    // attempt it replaces never reported back.
-    private const string ClaimSql = """
-        WITH due AS (
-            SELECT id, run_at, state AS previous_state, locked_by AS previous_worker
-              FROM ledger.jobs
-             WHERE state IN ('pending', 'running')
-               AND coalesce(lease_until, run_at) <= $1
-               AND type = ANY ($2)
-             ORDER BY coalesce(lease_until, run_at), id
-             LIMIT $3
-               FOR UPDATE SKIP LOCKED)
-        UPDATE ledger.jobs j
-           SET state = 'running', attempts = j.attempts + 1, locked_by = $4,
-               lease_token = gen_random_uuid(), lease_until = $1 + $5, updated_at = $1,
-               errors = CASE WHEN due.previous_state = 'running'
-                             THEN j.errors || jsonb_build_object('attempt', j.attempts, 'at', $1, 'worker', due.previous_worker,
-                                  'error', 'lease expired: the worker neither completed nor failed the job')
-                             ELSE j.errors END
-          FROM due
-         WHERE j.id = due.id
-        RETURNING j.id, j.type, j.payload::text, j.tenant_id, j.attempts, j.correlation_id, due.run_at, j.lease_token
-        """;
+    // ledger.claim_jobs (migration 0002) holds the claim: due pending jobs and running jobs whose
+    // lease expired, FOR UPDATE SKIP LOCKED, in claimable-time order, under a fresh lease token.
+    private const string ClaimSql = "SELECT id, type, payload, tenant_id, attempts, correlation_id, run_at, lease_token FROM ledger.claim_jobs($1, $2, $3, $4, $5)";
 
     private const string ExtendSql = """
         UPDATE ledger.jobs SET lease_until = $3, updated_at = $4

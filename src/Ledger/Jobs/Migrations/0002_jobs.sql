@@ -78,3 +78,41 @@ BEGIN
     RETURN QUERY SELECT v_id, true;
 END;
 $$;
+
+-- Claim up to p_limit due jobs of p_types for p_worker under a new lease (see JobTable.cs).
+-- A pending job is claimable at run_at, a running one once its lease has expired (its worker
+-- died or hung); SKIP LOCKED lets concurrent workers take disjoint sets without waiting. A claim
+-- taken over from an expired lease records that in the error history, because the attempt it
+-- replaces never reported back.
+-- The planner settings pin the plan to an ordered walk of jobs_claimable_idx stopping after
+-- p_limit rows. Without them a burst enqueued before autovacuum has analysed the table is
+-- planned as a bitmap scan plus sort over every due row, making each claim O(queue length).
+CREATE FUNCTION ledger.claim_jobs(
+    p_now timestamptz, p_types text[], p_limit int, p_worker text, p_lease interval)
+RETURNS TABLE (id bigint, type text, payload text, tenant_id text, attempts int,
+               correlation_id text, run_at timestamptz, lease_token uuid)
+LANGUAGE sql
+SET enable_bitmapscan = off
+SET enable_seqscan = off
+SET enable_sort = off
+AS $$
+    WITH due AS (
+        SELECT j.id, j.run_at, j.state AS previous_state, j.locked_by AS previous_worker
+          FROM ledger.jobs j
+         WHERE j.state IN ('pending', 'running')
+           AND coalesce(j.lease_until, j.run_at) <= p_now
+           AND j.type = ANY (p_types)
+         ORDER BY coalesce(j.lease_until, j.run_at), j.id
+         LIMIT p_limit
+           FOR UPDATE SKIP LOCKED)
+    UPDATE ledger.jobs j
+       SET state = 'running', attempts = j.attempts + 1, locked_by = p_worker,
+           lease_token = gen_random_uuid(), lease_until = p_now + p_lease, updated_at = p_now,
+           errors = CASE WHEN due.previous_state = 'running'
+                         THEN j.errors || jsonb_build_object('attempt', j.attempts, 'at', p_now, 'worker', due.previous_worker,
+                              'error', 'lease expired: the worker neither completed nor failed the job')
+                         ELSE j.errors END
+      FROM due
+     WHERE j.id = due.id
+    RETURNING j.id, j.type, j.payload::text, j.tenant_id, j.attempts, j.correlation_id, due.run_at, j.lease_token;
+$$;
