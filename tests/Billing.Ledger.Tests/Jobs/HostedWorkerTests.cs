@@ -9,6 +9,7 @@ namespace Billing.Ledger.Tests.Jobs;
 
 /// <summary>The hosted service as the Host runs it. Workers poll only every ten minutes here, so
 /// a job that runs within the deadline was woken by LISTEN/NOTIFY or by the test clock.</summary>
+[Collection(JobsCollection.Name)]
 public sealed class HostedWorkerTests(DatabaseFixture db) : IClassFixture<DatabaseFixture>
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);

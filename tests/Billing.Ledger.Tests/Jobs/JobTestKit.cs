@@ -45,3 +45,12 @@ internal static class JobTestKit
 
     public static Func<JobContext, CancellationToken, Task> Succeed => (_, _) => Task.CompletedTask;
 }
+
+/// <summary>Job tests run on their own, after the parallel ones: the log reader's visibility
+/// horizon (pg_snapshot_xmin) is cluster-wide, so the queue's many short write transactions in
+/// other test databases would make event-store read tests see their own commits late.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class JobsCollection
+{
+    public const string Name = "jobs";
+}

@@ -7,6 +7,7 @@ using static Billing.Ledger.Tests.Jobs.JobTestKit;
 
 namespace Billing.Ledger.Tests.Jobs;
 
+[Collection(JobsCollection.Name)]
 public sealed class LeaseTests(DatabaseFixture db) : IClassFixture<DatabaseFixture>
 {
     private readonly Billing.Ledger.Time.AdjustableClock _clock = NewClock();
