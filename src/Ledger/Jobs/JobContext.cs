@@ -8,11 +8,13 @@ public sealed class JobContext
 {
     private readonly ClaimedJob _claimed;
     private readonly JobTable _table;
+    private readonly TimeSpan _leaseDuration;
 
-    internal JobContext(ClaimedJob claimed, JobTable table)
+    internal JobContext(ClaimedJob claimed, JobTable table, TimeSpan leaseDuration)
     {
         _claimed = claimed;
         _table = table;
+        _leaseDuration = leaseDuration;
     }
 
     public Job Job => _claimed.Job;
@@ -63,6 +65,18 @@ public sealed class JobContext
         }
 
         Outcome = JobOutcome.Rescheduled;
+    }
+
+    /// <summary>Renews this run's lease to a full lease duration from now, for a handler that
+    /// runs longer than one lease (call it between steps). Throws
+    /// <see cref="JobLeaseLostException"/> when the lease was already lost: stop working then.</summary>
+    public async Task ExtendLeaseAsync(CancellationToken ct)
+    {
+        EnsureOpen();
+        if (!await _table.ExtendLeaseAsync(_claimed, _leaseDuration, ct))
+        {
+            throw new JobLeaseLostException(Job.Id, _table.WorkerId);
+        }
     }
 
     private void EnsureOpen()

@@ -11,60 +11,80 @@ public sealed partial class JobWorker
     private async Task<bool> RunOneAsync(ClaimedJob claimed, CancellationToken ct)
     {
         var handler = _handlers[claimed.Job.Type];
-        if (claimed.Job.Attempt > handler.Policy.MaxAttempts)
+        if (!await ReadyToRunAsync(claimed, handler.Policy))
         {
-            // Only reachable through lease expiries: workers kept dying on this job, which is
-            // exactly the poison job that must stop being retried.
-            await FailAsync(claimed, handler.Policy, $"attempt {claimed.Job.Attempt} exceeds the {handler.Policy.MaxAttempts} allowed after lease expiries");
             return false;
         }
 
-        if (!await RenewLeaseIfLowAsync(claimed))
-        {
-            _logger.LogWarning("Job {JobId} lost its lease before it started on {WorkerId}", claimed.Job.Id, WorkerId);
-            return false;
-        }
-
-        var context = new JobContext(claimed, _table);
+        var context = new JobContext(claimed, _table, _options.LeaseDuration);
         var started = _clock.GetTimestamp();
         try
         {
             await handler.HandleAsync(context, ct);
         }
-        catch (JobLeaseLostException ex)
-        {
-            _logger.LogWarning(ex, "Job {JobId} ({JobType}) lost its lease on {WorkerId}; its results were not committed", claimed.Job.Id, claimed.Job.Type, WorkerId);
-            return false;
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested && context.Outcome == JobOutcome.None)
-        {
-            await ReleaseAsync([claimed], "released at shutdown while running");
-            return false;
-        }
-        catch (Exception ex) when (context.Outcome == JobOutcome.None)
-        {
-            JobMetrics.Failed.Add(1, new KeyValuePair<string, object?>("type", claimed.Job.Type));
-            await FailAsync(claimed, handler.Policy, Truncate(ex.ToString()));
-            return false;
-        }
         catch (Exception ex)
         {
-            // The job was already completed or rescheduled by the handler; that outcome stands.
-            _logger.LogError(ex, "Job {JobId} ({JobType}) threw after it was {Outcome}", claimed.Job.Id, claimed.Job.Type, context.Outcome);
+            await RecordThrowAsync(claimed, handler.Policy, context, ex, ct);
             return false;
         }
         finally
         {
-            JobMetrics.Duration.Record(_clock.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("type", claimed.Job.Type));
+            JobMetrics.Duration.Record(_clock.GetElapsedTime(started).TotalSeconds, TypeTag(claimed));
         }
 
         if (context.Outcome == JobOutcome.Completed)
         {
-            JobMetrics.Completed.Add(1, new KeyValuePair<string, object?>("type", claimed.Job.Type));
+            JobMetrics.Completed.Add(1, TypeTag(claimed));
         }
 
         return context.Outcome == JobOutcome.None;
     }
+
+    private async Task<bool> ReadyToRunAsync(ClaimedJob claimed, JobPolicy policy)
+    {
+        if (claimed.Job.Attempt > policy.MaxAttempts)
+        {
+            // Only reachable through lease expiries: workers kept dying on this job, which is
+            // exactly the poison job that must stop being retried.
+            await FailAsync(claimed, policy, $"attempt {claimed.Job.Attempt} exceeds the {policy.MaxAttempts} allowed; earlier attempts ended in lease expiries");
+            return false;
+        }
+
+        if (await RenewLeaseIfLowAsync(claimed))
+        {
+            return true;
+        }
+
+        _logger.LogWarning("Job {JobId} lost its lease before it started on {WorkerId}", claimed.Job.Id, WorkerId);
+        return false;
+    }
+
+    /// <summary>What a handler's exception means depends on how far the job got: a lost lease
+    /// wrote nothing and belongs to another worker now; after a completion or reschedule the
+    /// recorded outcome stands; a cancelled shutdown releases the job; anything else is a
+    /// failed attempt.</summary>
+    private async Task RecordThrowAsync(ClaimedJob claimed, JobPolicy policy, JobContext context, Exception ex, CancellationToken ct)
+    {
+        if (ex is JobLeaseLostException)
+        {
+            _logger.LogWarning(ex, "Job {JobId} ({JobType}) lost its lease on {WorkerId}; its results were not committed", claimed.Job.Id, claimed.Job.Type, WorkerId);
+        }
+        else if (context.Outcome != JobOutcome.None)
+        {
+            _logger.LogError(ex, "Job {JobId} ({JobType}) threw after it was {Outcome}; that outcome stands", claimed.Job.Id, claimed.Job.Type, context.Outcome);
+        }
+        else if (ex is OperationCanceledException && ct.IsCancellationRequested)
+        {
+            await ReleaseAsync([claimed], "released at shutdown while running");
+        }
+        else
+        {
+            JobMetrics.Failed.Add(1, TypeTag(claimed));
+            await FailAsync(claimed, policy, Truncate(ex.ToString()));
+        }
+    }
+
+    private static KeyValuePair<string, object?> TypeTag(ClaimedJob claimed) => new("type", claimed.Job.Type);
 
     private async Task<bool> RenewLeaseIfLowAsync(ClaimedJob claimed)
     {
@@ -92,7 +112,7 @@ public sealed partial class JobWorker
 
         if (dead)
         {
-            JobMetrics.DeadLettered.Add(1, new KeyValuePair<string, object?>("type", claimed.Job.Type));
+            JobMetrics.DeadLettered.Add(1, TypeTag(claimed));
             _logger.LogError("Job {JobId} ({JobType}, correlation {CorrelationId}) is a dead letter after {Attempts} attempts: {Error}", claimed.Job.Id, claimed.Job.Type, claimed.Job.CorrelationId, claimed.Job.Attempt, error);
         }
         else

@@ -20,7 +20,7 @@ public sealed partial class JobWorker
     private readonly JobTable _table;
     private readonly TimeProvider _clock;
     private readonly JobWorkerOptions _options;
-    private readonly JobSignal _signal;
+    private readonly JobSignal? _signal;
     private readonly ILogger _logger;
 
     public JobWorker(
@@ -45,7 +45,7 @@ public sealed partial class JobWorker
 
         _types = [.. _handlers.Keys];
         _table = new JobTable(dataSource, _clock, _options.WorkerId);
-        _signal = signal ?? new JobSignal(_clock);
+        _signal = signal;
         _logger = logger ?? NullLogger<JobWorker>.Instance;
     }
 
@@ -107,6 +107,8 @@ public sealed partial class JobWorker
     public async Task RunAsync(CancellationToken ct)
     {
         _logger.LogInformation("Job worker {WorkerId} started for {JobTypes}", WorkerId, _types);
+        using var ownSignal = _signal is null ? new JobSignal(_clock) : null;
+        var signal = _signal ?? ownSignal!;
         var failed = false;
         while (!ct.IsCancellationRequested)
         {
@@ -120,7 +122,7 @@ public sealed partial class JobWorker
 
                 if (await RunOnceAsync(ct) < _options.BatchSize)
                 {
-                    await _signal.WaitAsync(_options.PollInterval, ct);
+                    await signal.WaitAsync(_options.PollInterval, ct);
                 }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)

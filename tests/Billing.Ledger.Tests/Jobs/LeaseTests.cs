@@ -39,6 +39,54 @@ public sealed class LeaseTests(DatabaseFixture db) : IClassFixture<DatabaseFixtu
     }
 
     [Fact]
+    public async Task job_whose_workers_keep_dying_becomes_a_dead_letter_without_running_again()
+    {
+        var type = NewType("poison");
+        var id = (await Queue.EnqueueAsync(Request(type), default))!.Value;
+        for (var i = 1; i <= 2; i++)
+        {
+            Assert.Single(await new JobTable(db.DataSource, _clock, $"crashed{i}").ClaimAsync([type], 10, TimeSpan.FromMinutes(1), default));
+            _clock.Advance(TimeSpan.FromMinutes(2));
+        }
+
+        var handler = new ScriptedHandler(type, new JobPolicy(2, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)), Succeed);
+        Assert.Equal(1, await Worker(db, _clock, handler).RunOnceAsync(default));
+
+        Assert.Equal(0, handler.Runs);
+        var dead = Assert.Single(await Queue.ListDeadLettersAsync(10, type, default));
+        Assert.Equal((id, 3), (dead.Id, dead.Attempts));
+        Assert.Equal(["crashed1", "crashed2", "w1"], dead.Errors.Select(e => e.Worker));
+        Assert.Contains("exceeds the 2 allowed", dead.LastError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task extending_the_lease_keeps_a_long_job_from_being_taken_over()
+    {
+        var type = NewType("long");
+        await Queue.EnqueueAsync(Request(type), default);
+        var takeoverRuns = -1;
+        JobWorker? takeover = null;
+        var handler = new ScriptedHandler(type, JobPolicy.Default, async (c, ct) =>
+        {
+            if (c.Job.Attempt > 1)
+            {
+                return;
+            }
+
+            _clock.Advance(TimeSpan.FromMinutes(4));
+            await c.ExtendLeaseAsync(ct);
+            _clock.Advance(TimeSpan.FromMinutes(4));
+            takeoverRuns = await takeover!.RunOnceAsync(ct);
+        });
+        takeover = Worker(db, _clock, handler, "takeover");
+
+        Assert.Equal(1, await Worker(db, _clock, handler, "long").RunOnceAsync(default));
+
+        Assert.Equal(0, takeoverRuns);
+        Assert.Equal(1, handler.Runs);
+    }
+
+    [Fact]
     public async Task eight_workers_never_run_the_same_job_twice_or_at_once()
     {
         var type = NewType("many");
