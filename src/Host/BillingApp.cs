@@ -2,6 +2,7 @@ using System.Reflection;
 using Billing.Host.Database;
 using Billing.Host.Health;
 using Billing.Ledger.EventStore;
+using Billing.Ledger.Jobs;
 using Billing.Ledger.Postgres;
 using Npgsql;
 
@@ -65,5 +66,6 @@ public static class BillingApp
             sp.GetRequiredService<EventTypeRegistry>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetServices<IInlineProjection>()));
+        services.AddJobQueue();
     }
 }

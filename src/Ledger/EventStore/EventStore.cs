@@ -21,6 +21,9 @@ public sealed partial class EventStore
 
     public NpgsqlDataSource DataSource => _dataSource;
 
+    /// <summary>The store's clock, so work enqueued with a unit of work shares its time.</summary>
+    internal TimeProvider Clock => _clock;
+
     public UnitOfWork BeginUnitOfWork(EventMetadata? metadata = null) => new(this, metadata ?? EventMetadata.Empty);
 
     /// <summary>Appends to one stream in one round trip.</summary>
