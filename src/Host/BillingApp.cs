@@ -1,7 +1,9 @@
 using System.Reflection;
+using Billing.Host.Auth;
 using Billing.Host.Database;
 using Billing.Host.Health;
 using Billing.Ledger.EventStore;
+using Billing.Ledger.Observability;
 using Billing.Ledger.Postgres;
 using Npgsql;
 
@@ -9,7 +11,7 @@ namespace Billing.Host;
 
 /// <summary>Builds the web application: one place where every area registers its services
 /// and maps its endpoints.</summary>
-public static class BillingApp
+public static partial class BillingApp
 {
     public const string DefaultUrl = "http://127.0.0.1:5080";
 
@@ -30,24 +32,43 @@ public static class BillingApp
         }
 
         var connectionString = LedgerDatabase.ConfiguredConnectionString(builder.Configuration);
+        var embedded = connectionString is null;
         if (connectionString is null)
         {
-            var (server, embedded) = await LedgerDatabase.StartEmbeddedAsync(builder.Configuration, ct);
+            var (server, embeddedConnectionString) = await LedgerDatabase.StartEmbeddedAsync(builder.Configuration, ct);
             builder.Services.AddSingleton(server);
             builder.Services.AddHostedService<EmbeddedPostgresLifetime>();
-            connectionString = embedded;
+            connectionString = embeddedConnectionString;
         }
 
         AddLedger(builder.Services, connectionString);
+        AddOperatorSurface(builder);
         var app = builder.Build();
         await app.Services.GetRequiredService<Migrator>().ApplyAsync(ct);
-        app.MapHealthEndpoints();
+        await ApiKeyBootstrap.RunAsync(app.Services.GetRequiredService<ApiKeyStore>(), app.Configuration, embedded, app.Logger, ct);
+        LogStartup(app);
+
+        UseOperatorPipeline(app);
+        MapEndpoints(app);
         return app;
+    }
+
+    /// <summary>Every area maps its endpoints here (one <c>MapXxxEndpoints</c> line each), then
+    /// any <see cref="IEndpointModule"/> registered in services.</summary>
+    private static void MapEndpoints(WebApplication app)
+    {
+        app.MapHealthEndpoints();
+        app.MapApiKeyEndpoints();
+        foreach (var module in app.Services.GetServices<IEndpointModule>())
+        {
+            module.Map(app);
+        }
     }
 
     public static void AddLedger(IServiceCollection services, string connectionString)
     {
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<ICorrelationContext, AmbientCorrelationContext>();
         services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString) { Name = "ledger" }.Build());
         services.AddSingleton(_ =>
         {
@@ -66,4 +87,10 @@ public static class BillingApp
             sp.GetRequiredService<TimeProvider>(),
             sp.GetServices<IInlineProjection>()));
     }
+}
+
+/// <summary>A set of endpoints mapped from services (tests add probe endpoints this way).</summary>
+public interface IEndpointModule
+{
+    void Map(IEndpointRouteBuilder routes);
 }

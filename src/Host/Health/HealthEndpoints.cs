@@ -7,8 +7,8 @@ public static class HealthEndpoints
 {
     public static void MapHealthEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" }));
-        app.MapGet("/health/ready", ReadyAsync);
+        app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" })).AllowAnonymous();
+        app.MapGet("/health/ready", ReadyAsync).AllowAnonymous();
     }
 
     private static async Task<IResult> ReadyAsync(NpgsqlDataSource dataSource, Migrator migrator, CancellationToken ct)

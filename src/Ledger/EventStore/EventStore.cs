@@ -1,3 +1,4 @@
+using Billing.Ledger.Observability;
 using Npgsql;
 
 namespace Billing.Ledger.EventStore;
@@ -21,7 +22,18 @@ public sealed partial class EventStore
 
     public NpgsqlDataSource DataSource => _dataSource;
 
-    public UnitOfWork BeginUnitOfWork(EventMetadata? metadata = null) => new(this, metadata ?? EventMetadata.Empty);
+    /// <summary>Starts a unit of work. Metadata without a correlation id takes the ambient one
+    /// (<see cref="CorrelationScope"/>), so appends made anywhere inside a request or job carry it.</summary>
+    public UnitOfWork BeginUnitOfWork(EventMetadata? metadata = null)
+    {
+        metadata ??= EventMetadata.Empty;
+        if (metadata.CorrelationId is null && CorrelationScope.Current is { } ambient)
+        {
+            metadata = metadata with { CorrelationId = ambient };
+        }
+
+        return new(this, metadata);
+    }
 
     /// <summary>Appends to one stream in one round trip.</summary>
     public async Task<AppendResult> AppendAsync(string tenantId, string streamId, string streamType, ExpectedVersion expected, IEnumerable<NewEvent> events, EventMetadata? metadata = null, CancellationToken ct = default)
