@@ -38,7 +38,7 @@ public static class BillingLogging
 
         foreach (var sink in extraSinks)
         {
-            config.WriteTo.Sink(sink);
+            config.WriteTo.Sink(new MaskingSink(sink));
         }
 
         return config.CreateLogger();
