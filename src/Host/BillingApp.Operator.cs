@@ -1,5 +1,6 @@
 using Billing.Host.Auth;
 using Billing.Host.Http;
+using Billing.Host.Metrics;
 using Billing.Host.Observability;
 using Serilog.Core;
 using Serilog.Extensions.Logging;
@@ -17,6 +18,7 @@ public static partial class BillingApp
         builder.Services.AddBillingAuth();
         builder.Services.AddBillingProblemDetails();
         builder.AddHttpLimits();
+        builder.Services.AddBillingMetrics();
     }
 
     /// <summary>Order matters: the correlation id first (every later line and response has it),
@@ -24,8 +26,10 @@ public static partial class BillingApp
     /// that depend on the endpoint, then authentication and authorization.</summary>
     private static void UseOperatorPipeline(WebApplication app)
     {
+        // Created now so that it listens from the first measurement on.
+        app.Services.GetRequiredService<PrometheusExporter>();
         app.UseMiddleware<CorrelationIdMiddleware>();
-        app.UseMiddleware<RequestLoggingMiddleware>();
+        app.UseMiddleware<RequestTelemetryMiddleware>();
         app.UseBillingExceptionHandler();
         app.UseStatusCodePages();
         app.UseRouting();

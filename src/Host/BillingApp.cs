@@ -2,6 +2,7 @@ using System.Reflection;
 using Billing.Host.Auth;
 using Billing.Host.Database;
 using Billing.Host.Health;
+using Billing.Host.Metrics;
 using Billing.Ledger.EventStore;
 using Billing.Ledger.Observability;
 using Billing.Ledger.Postgres;
@@ -59,6 +60,7 @@ public static partial class BillingApp
     {
         app.MapHealthEndpoints();
         app.MapApiKeyEndpoints();
+        app.MapMetricsEndpoints(app.Configuration);
         foreach (var module in app.Services.GetServices<IEndpointModule>())
         {
             module.Map(app);
@@ -69,6 +71,7 @@ public static partial class BillingApp
     {
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ICorrelationContext, AmbientCorrelationContext>();
+        services.AddSingleton<BillingMetrics>();
         services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString) { Name = "ledger" }.Build());
         services.AddSingleton(_ =>
         {
@@ -85,7 +88,8 @@ public static partial class BillingApp
             sp.GetRequiredService<NpgsqlDataSource>(),
             sp.GetRequiredService<EventTypeRegistry>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetServices<IInlineProjection>()));
+            sp.GetServices<IInlineProjection>(),
+            sp.GetRequiredService<BillingMetrics>()));
     }
 }
 

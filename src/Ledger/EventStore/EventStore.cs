@@ -9,13 +9,15 @@ public sealed partial class EventStore
     private readonly NpgsqlDataSource _dataSource;
     private readonly TimeProvider _clock;
     private readonly IReadOnlyList<IInlineProjection> _inlineProjections;
+    private readonly BillingMetrics? _metrics;
 
-    public EventStore(NpgsqlDataSource dataSource, EventTypeRegistry registry, TimeProvider? clock = null, IEnumerable<IInlineProjection>? inlineProjections = null)
+    public EventStore(NpgsqlDataSource dataSource, EventTypeRegistry registry, TimeProvider? clock = null, IEnumerable<IInlineProjection>? inlineProjections = null, BillingMetrics? metrics = null)
     {
         _dataSource = dataSource;
         Registry = registry;
         _clock = clock ?? TimeProvider.System;
         _inlineProjections = inlineProjections?.ToList() ?? [];
+        _metrics = metrics;
     }
 
     public EventTypeRegistry Registry { get; }
