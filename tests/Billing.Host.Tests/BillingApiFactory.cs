@@ -33,6 +33,9 @@ public sealed class BillingApiFactory : WebApplicationFactory<Program>, IAsyncLi
     /// <summary>Extra endpoints for tests (mapped after the app's own).</summary>
     public List<IEndpointModule> Modules { get; } = [];
 
+    /// <summary>Service registrations applied after the app's own (e.g. a probe under test).</summary>
+    public List<Action<IServiceCollection>> ExtraServices { get; } = [];
+
     public string ConnectionString => _connectionString ?? throw new InvalidOperationException("Call InitializeAsync first.");
 
     /// <summary>A factory on a database the caller owns (e.g. a dedicated cluster it will stop).</summary>
@@ -70,6 +73,11 @@ public sealed class BillingApiFactory : WebApplicationFactory<Program>, IAsyncLi
             foreach (var module in Modules)
             {
                 services.AddSingleton(module);
+            }
+
+            foreach (var extra in ExtraServices)
+            {
+                extra(services);
             }
         });
 }
