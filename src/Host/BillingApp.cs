@@ -1,8 +1,11 @@
 using System.Reflection;
+using Billing.Host.Auth;
 using Billing.Host.Database;
 using Billing.Host.Health;
+using Billing.Host.Metrics;
 using Billing.Ledger.EventStore;
 using Billing.Ledger.Jobs;
+using Billing.Ledger.Observability;
 using Billing.Ledger.Postgres;
 using Npgsql;
 
@@ -10,7 +13,7 @@ namespace Billing.Host;
 
 /// <summary>Builds the web application: one place where every area registers its services
 /// and maps its endpoints.</summary>
-public static class BillingApp
+public static partial class BillingApp
 {
     public const string DefaultUrl = "http://127.0.0.1:5080";
 
@@ -31,24 +34,45 @@ public static class BillingApp
         }
 
         var connectionString = LedgerDatabase.ConfiguredConnectionString(builder.Configuration);
+        var embedded = connectionString is null;
         if (connectionString is null)
         {
-            var (server, embedded) = await LedgerDatabase.StartEmbeddedAsync(builder.Configuration, ct);
+            var (server, embeddedConnectionString) = await LedgerDatabase.StartEmbeddedAsync(builder.Configuration, ct);
             builder.Services.AddSingleton(server);
             builder.Services.AddHostedService<EmbeddedPostgresLifetime>();
-            connectionString = embedded;
+            connectionString = embeddedConnectionString;
         }
 
         AddLedger(builder.Services, connectionString);
+        AddOperatorSurface(builder);
         var app = builder.Build();
         await app.Services.GetRequiredService<Migrator>().ApplyAsync(ct);
-        app.MapHealthEndpoints();
+        await ApiKeyBootstrap.RunAsync(app.Services.GetRequiredService<ApiKeyStore>(), app.Configuration, embedded, app.Logger, ct);
+        LogStartup(app);
+
+        UseOperatorPipeline(app);
+        MapEndpoints(app);
         return app;
+    }
+
+    /// <summary>Every area maps its endpoints here (one <c>MapXxxEndpoints</c> line each), then
+    /// any <see cref="IEndpointModule"/> registered in services.</summary>
+    private static void MapEndpoints(WebApplication app)
+    {
+        app.MapHealthEndpoints();
+        app.MapApiKeyEndpoints();
+        app.MapMetricsEndpoints(app.Configuration);
+        foreach (var module in app.Services.GetServices<IEndpointModule>())
+        {
+            module.Map(app);
+        }
     }
 
     public static void AddLedger(IServiceCollection services, string connectionString)
     {
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<ICorrelationContext, AmbientCorrelationContext>();
+        services.AddSingleton<BillingMetrics>();
         services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString) { Name = "ledger" }.Build());
         services.AddSingleton(_ =>
         {
@@ -65,7 +89,14 @@ public static class BillingApp
             sp.GetRequiredService<NpgsqlDataSource>(),
             sp.GetRequiredService<EventTypeRegistry>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetServices<IInlineProjection>()));
+            sp.GetServices<IInlineProjection>(),
+            sp.GetRequiredService<BillingMetrics>()));
         services.AddJobQueue();
     }
+}
+
+/// <summary>A set of endpoints mapped from services (tests add probe endpoints this way).</summary>
+public interface IEndpointModule
+{
+    void Map(IEndpointRouteBuilder routes);
 }

@@ -13,10 +13,11 @@ public static class LedgerDatabase
         : configuration["BILLING_DB"] is { Length: > 0 } db ? db
         : null;
 
-    public static string EmbeddedDataDirectory(IConfiguration configuration) =>
-        configuration["BILLING_DATA_DIR"] is { Length: > 0 } dir
-            ? Path.Combine(dir, "postgres")
-            : Path.Combine(Directory.GetCurrentDirectory(), ".data", "postgres");
+    /// <summary>The Host's local state: <c>BILLING_DATA_DIR</c>, else <c>.data</c> in the working directory.</summary>
+    public static string DataDirectory(IConfiguration configuration) =>
+        configuration["BILLING_DATA_DIR"] is { Length: > 0 } dir ? dir : Path.Combine(Directory.GetCurrentDirectory(), ".data");
+
+    public static string EmbeddedDataDirectory(IConfiguration configuration) => Path.Combine(DataDirectory(configuration), "postgres");
 
     /// <summary>Starts (or adopts) the embedded cluster and makes sure the <c>billing</c>
     /// database exists. The caller owns the returned server and stops it on shutdown.</summary>

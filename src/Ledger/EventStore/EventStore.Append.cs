@@ -10,6 +10,13 @@ public sealed partial class EventStore
 
     internal async Task<IReadOnlyList<AppendResult>> CommitAsync(UnitOfWork uow, NpgsqlConnection? connection, NpgsqlTransaction? transaction, CancellationToken ct)
     {
+        var results = await CommitCoreAsync(uow, connection, transaction, ct);
+        _metrics?.EventsAppended(results.Where(r => !r.Duplicate).Sum(r => r.LastVersion - r.FirstVersion + 1));
+        return results;
+    }
+
+    private async Task<IReadOnlyList<AppendResult>> CommitCoreAsync(UnitOfWork uow, NpgsqlConnection? connection, NpgsqlTransaction? transaction, CancellationToken ct)
+    {
         var ownsConnection = connection is null;
         connection ??= await _dataSource.OpenConnectionAsync(ct);
         try
