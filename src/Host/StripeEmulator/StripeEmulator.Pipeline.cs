@@ -43,7 +43,18 @@ public sealed partial class StripeEmulator
             : EmulatorForm.From(context.Request.Query);
         var key = context.Request.Method == "POST" && context.Request.Headers["Idempotency-Key"].ToString() is { Length: > 0 } k ? k : null;
         var call = new EmulatorApi.Call(context.Request.Method, context.Request.Path.Value ?? "/", form, EmulatorIds.New("req"), key);
-        await WriteAsync(context, await ExecuteAsync(call, fault, ct), ct);
+        EmulatorResponse response;
+        try
+        {
+            response = await ExecuteAsync(call, fault, ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // An emulator defect surfaces to the test as a Stripe-shaped 500 naming the cause.
+            response = EmulatorResponse.Error(500, "api_error", $"Emulator failure: {ex.GetType().Name}: {ex.Message}");
+        }
+
+        await WriteAsync(context, response, ct);
     }
 
     private async Task<EmulatorResponse> ExecuteAsync(EmulatorApi.Call call, Fault? fault, CancellationToken ct)
@@ -75,9 +86,10 @@ public sealed partial class StripeEmulator
 
             return response;
         }
-        catch (OperationCanceledException)
+        catch (Exception)
         {
-            // The client went away mid-request before anything executed: free the key.
+            // Cancelled before executing, or an emulator bug (answered 500 by Kestrel): either
+            // way nothing is stored, so the key must not stay "in flight" forever.
             if (idempotencyKey is not null)
             {
                 _idempotency.Abandon(idempotencyKey);
