@@ -1,6 +1,7 @@
 using System.Reflection;
 using Billing.Host.Database;
 using Billing.Host.Health;
+using Billing.Host.Invoices;
 using Billing.Ledger.EventStore;
 using Billing.Ledger.Postgres;
 using Npgsql;
@@ -21,7 +22,9 @@ public static class BillingApp
         typeof(BillingApp).Assembly,
     ];
 
-    public static async Task<WebApplication> BuildAsync(string[] args, CancellationToken ct = default)
+    /// <param name="configure">Last say over services before the app is built (tests swap the
+    /// clock or authentication; the demo installs its adjustable clock).</param>
+    public static async Task<WebApplication> BuildAsync(string[] args, CancellationToken ct = default, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(args);
         if (builder.Configuration["urls"] is null && builder.Configuration["ASPNETCORE_URLS"] is null)
@@ -39,9 +42,12 @@ public static class BillingApp
         }
 
         AddLedger(builder.Services, connectionString);
+        builder.Services.AddInvoicing(builder.Configuration);
+        configure?.Invoke(builder);
         var app = builder.Build();
         await app.Services.GetRequiredService<Migrator>().ApplyAsync(ct);
         app.MapHealthEndpoints();
+        app.MapInvoicing();
         return app;
     }
 
