@@ -1,7 +1,9 @@
 using Billing.Host.Tenants;
+using Billing.Host.Usage;
 using Billing.Ledger.EventStore;
 using Billing.Ledger.Pricing;
 using Billing.Ledger.Tenants;
+using Billing.Ledger.Usage;
 
 namespace Billing.Host.Invoices;
 
@@ -13,11 +15,14 @@ public static class InvoicingSetup
         services.AddSingleton(PlanCatalogueLoader.Load(configuration));
         services.AddSingleton<IInlineProjection, TenantProjection>();
         services.AddSingleton<TenantDirectory>();
+        services.AddSingleton(new UsageOptions(configuration.GetValue("Billing:Usage:LookbackDays", 30)));
+        services.AddSingleton<UsageIngestion>();
         return services;
     }
 
     public static void MapInvoicing(this IEndpointRouteBuilder app)
     {
         app.MapTenantEndpoints();
+        app.MapUsageEndpoints();
     }
 }
