@@ -2,6 +2,7 @@ using System.Reflection;
 using Billing.Host.Auth;
 using Billing.Host.Database;
 using Billing.Host.Health;
+using Billing.Host.Invoices;
 using Billing.Host.Metrics;
 using Billing.Ledger.EventStore;
 using Billing.Ledger.Jobs;
@@ -25,7 +26,9 @@ public static partial class BillingApp
         typeof(BillingApp).Assembly,
     ];
 
-    public static async Task<WebApplication> BuildAsync(string[] args, CancellationToken ct = default)
+    /// <param name="configure">Last say over services before the app is built (tests swap the
+    /// clock or authentication; the demo installs its adjustable clock).</param>
+    public static async Task<WebApplication> BuildAsync(string[] args, CancellationToken ct = default, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(args);
         if (builder.Configuration["urls"] is null && builder.Configuration["ASPNETCORE_URLS"] is null)
@@ -45,6 +48,8 @@ public static partial class BillingApp
 
         AddLedger(builder.Services, connectionString);
         AddOperatorSurface(builder);
+        builder.Services.AddInvoicing(builder.Configuration);
+        configure?.Invoke(builder);
         var app = builder.Build();
         await app.Services.GetRequiredService<Migrator>().ApplyAsync(ct);
         await ApiKeyBootstrap.RunAsync(app.Services.GetRequiredService<ApiKeyStore>(), app.Configuration, embedded, app.Logger, ct);
@@ -62,6 +67,7 @@ public static partial class BillingApp
         app.MapHealthEndpoints();
         app.MapApiKeyEndpoints();
         app.MapMetricsEndpoints(app.Configuration);
+        app.MapInvoicing();
         foreach (var module in app.Services.GetServices<IEndpointModule>())
         {
             module.Map(app);
