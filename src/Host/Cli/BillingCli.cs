@@ -13,6 +13,7 @@ public static class BillingCli
         root.Subcommands.Add(serve);
         root.Subcommands.Add(MigrateCommand());
         Billing.Host.Invoices.InvoicingCli.AddCommands(root);
+        root.Subcommands.Add(Billing.Host.Demo.DemoCommand.Create());
         root.SetAction((parse, ct) => ServeAsync(parse.UnmatchedTokens.ToArray(), ct));
         root.TreatUnmatchedTokensAsErrors = false;
 
