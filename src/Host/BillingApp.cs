@@ -45,6 +45,9 @@ public static partial class BillingApp
         AddLedger(builder.Services, connectionString);
         AddOperatorSurface(builder);
         var app = builder.Build();
+
+        // Listening before anything is measured: counters added earlier would be lost.
+        app.Services.GetRequiredService<PrometheusExporter>();
         await app.Services.GetRequiredService<Migrator>().ApplyAsync(ct);
         await ApiKeyBootstrap.RunAsync(app.Services.GetRequiredService<ApiKeyStore>(), app.Configuration, embedded, app.Logger, ct);
         LogStartup(app);
