@@ -38,9 +38,10 @@ public static class BillingCli
         var command = new Command("migrate", "Apply pending schema migrations and exit.") { json };
         CliRun.SetAction(command, async (parse, ct) =>
         {
-            await using var db = await CliDatabase.OpenAsync(CliDatabase.Configuration(), migrate: false, ct);
-            var applied = await db.Migrator.ApplyAsync(ct);
-            if (parse.GetValue(json))
+            var quiet = parse.GetValue(json);
+            await using var db = await CliProgress.RunAsync("Opening the ledger database", quiet, () => CliDatabase.OpenAsync(CliDatabase.Configuration(), migrate: false, ct));
+            var applied = await CliProgress.RunAsync("Applying migrations", quiet, () => db.Migrator.ApplyAsync(ct));
+            if (quiet)
             {
                 await CliRun.WriteJsonAsync(new { applied = applied.Select(m => new { m.Version, m.Name }), current = db.Migrator.Migrations[^1].Version });
                 return 0;
