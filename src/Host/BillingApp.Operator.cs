@@ -26,8 +26,6 @@ public static partial class BillingApp
     /// that depend on the endpoint, then authentication and authorization.</summary>
     private static void UseOperatorPipeline(WebApplication app)
     {
-        // Created now so that it listens from the first measurement on.
-        app.Services.GetRequiredService<PrometheusExporter>();
         app.UseMiddleware<CorrelationIdMiddleware>();
         app.UseMiddleware<RequestTelemetryMiddleware>();
         app.UseBillingExceptionHandler();

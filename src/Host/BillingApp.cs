@@ -51,6 +51,9 @@ public static partial class BillingApp
         builder.Services.AddInvoicing(builder.Configuration);
         configure?.Invoke(builder);
         var app = builder.Build();
+
+        // Listening before anything is measured: counters added earlier would be lost.
+        app.Services.GetRequiredService<PrometheusExporter>();
         await app.Services.GetRequiredService<Migrator>().ApplyAsync(ct);
         await ApiKeyBootstrap.RunAsync(app.Services.GetRequiredService<ApiKeyStore>(), app.Configuration, embedded, app.Logger, ct);
         LogStartup(app);

@@ -54,11 +54,15 @@ public sealed class BillingApiFactory : WebApplicationFactory<Program>, IAsyncLi
     /// (bound to <paramref name="tenantId"/> for tenant keys).</summary>
     public async Task<HttpClient> CreateClientAsync(string role, string? tenantId = null)
     {
-        var created = await Services.GetRequiredService<ApiKeyStore>().CreateAsync(role, tenantId, "test client");
+        var created = await CreateKeyAsync(role, tenantId);
         var client = CreateClient();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", created.Key);
         return client;
     }
+
+    /// <summary>A real key of <paramref name="role"/>, when a test needs the key itself.</summary>
+    public Task<CreatedApiKey> CreateKeyAsync(string role, string? tenantId = null) =>
+        Services.GetRequiredService<ApiKeyStore>().CreateAsync(role, tenantId, "test client");
 
     protected override IHost CreateHost(IHostBuilder builder)
     {

@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Billing.Ledger.Observability;
 using Billing.Ledger.Postgres;
 using Npgsql;
@@ -11,6 +13,8 @@ public static class HealthEndpoints
 {
     /// <summary>Lag (events) above which a projection makes readiness <c>degraded</c>.</summary>
     public const string LagThresholdSetting = "Billing:Health:ProjectionLagThreshold";
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
     public static void MapHealthEndpoints(this IEndpointRouteBuilder app)
     {
@@ -28,7 +32,7 @@ public static class HealthEndpoints
         {
             var down = new ReadinessReport(HealthStatus.Unavailable, database, schema,
                 new JobsCheck(HealthStatus.Unknown), new ProjectionsCheck(HealthStatus.Unknown, []), stripe, clock.GetUtcNow());
-            return TypedResults.Json(down, statusCode: StatusCodes.Status503ServiceUnavailable);
+            return TypedResults.Json(down, Json, statusCode: StatusCodes.Status503ServiceUnavailable);
         }
 
         var jobs = await HealthChecks.JobsAsync(jobProbes.FirstOrDefault(), ct);
@@ -39,7 +43,7 @@ public static class HealthEndpoints
               && stripe.Mode != StripeMode.Unrecognised ? HealthStatus.Ok
             : HealthStatus.Degraded;
         var report = new ReadinessReport(status, database, schema, jobs, projections, stripe, clock.GetUtcNow());
-        return TypedResults.Json(report, statusCode: status == HealthStatus.Unavailable ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK);
+        return TypedResults.Json(report, Json, statusCode: status == HealthStatus.Unavailable ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK);
     }
 
     private static async Task<(DatabaseCheck, SchemaCheck)> CheckDatabaseAsync(NpgsqlDataSource dataSource, Migrator migrator, CancellationToken ct)

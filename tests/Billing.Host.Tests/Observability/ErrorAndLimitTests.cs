@@ -16,6 +16,12 @@ public sealed class FailingModule : IEndpointModule
     public void Map(IEndpointRouteBuilder routes)
     {
         routes.MapGet("/test/boom", IResult () => throw new InvalidOperationException("Stripe rejected " + Secret)).RequireAuthorization(Policies.Admin);
+        routes.MapGet("/test/slow", async (CancellationToken ct) =>
+        {
+            // Never completes on its own: only the request timeout ends it.
+            await new TaskCompletionSource().Task.WaitAsync(ct);
+            return TypedResults.Ok();
+        }).RequireAuthorization(Policies.Admin);
         routes.MapPost("/test/echo", async (HttpRequest request) => TypedResults.Ok((await new StreamReader(request.Body).ReadToEndAsync()).Length)).RequireAuthorization(Policies.Admin);
     }
 }
@@ -28,6 +34,7 @@ public sealed class FailingFactory : IAsyncLifetime
     {
         Api.Modules.Add(new FailingModule());
         Api.Settings["Billing:Http:MaxRequestBodyBytes"] = "1024";
+        Api.Settings["Billing:Http:RequestTimeoutSeconds"] = "1";
         await Api.InitializeAsync();
     }
 
@@ -75,6 +82,17 @@ public sealed class ErrorAndLimitTests(FailingFactory fixture) : IClassFixture<F
         Assert.Equal(HttpStatusCode.OK, small.StatusCode);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, large.StatusCode);
         Assert.Equal("application/problem+json", large.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task a_request_over_the_timeout_gets_504_problem_details()
+    {
+        using var admin = await fixture.Api.CreateClientAsync(Roles.Admin);
+
+        var response = await admin.GetAsync("/test/slow");
+
+        Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
 
     [Fact]
