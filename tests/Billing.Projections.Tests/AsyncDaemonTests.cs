@@ -43,7 +43,7 @@ public sealed class AsyncDaemonTests(DatabaseFixture db) : IClassFixture<Databas
 
         // The daemon reaches everything visible, which excludes the held transaction and all
         // that committed after it began; it must not have moved past the held event.
-        await Eventually.CaughtUpAsync(db, store, catalog, projection.Name);
+        await Eventually.CaughtUpWithVisibleAsync(db, store, catalog, projection.Name);
         Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM rm.daemon_held_applied WHERE account_id = 'held-1'"));
 
         await held.CommitAsync();

@@ -4,8 +4,9 @@ namespace Billing.Projections.Tests;
 /// inline pattern), plus one row per applied event keyed by event id: applying an event twice
 /// violates that key, so exactly-once delivery is checked by the database itself.</summary>
 /// <remarks>With <paramref name="strict"/> the applied-event insert has no guard, so a duplicate
-/// delivery fails loudly (async tests); without it the projection is safe to run inline.</remarks>
-public sealed class AccountBalancesProjection(string name = "test_balances", bool strict = false) : EventProjection
+/// delivery fails loudly (async tests); without it the projection is safe to run inline.
+/// <paramref name="tenantPrefix"/> limits it to some tenants, so tests sharing a database do not see each other's events.</remarks>
+public sealed class AccountBalancesProjection(string name = "test_balances", bool strict = false, string tenantPrefix = "") : EventProjection
 {
     private const string BalanceSql = """
         INSERT INTO {0} AS t (tenant_id, account_id, balance, last_version)
@@ -45,6 +46,11 @@ public sealed class AccountBalancesProjection(string name = "test_balances", boo
 
     protected override void Apply(ProjectedEvent e, IProjectionWriter writer)
     {
+        if (!e.TenantId.StartsWith(tenantPrefix, StringComparison.Ordinal))
+        {
+            return;
+        }
+
         if (FailOnAccount == e.StreamId)
         {
             throw new InvalidOperationException($"refusing to project {e.StreamId} v{e.Version}");

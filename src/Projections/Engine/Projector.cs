@@ -16,7 +16,7 @@ internal static class Projector
         return writer.Commands;
     }
 
-    public static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IEnumerable<NpgsqlBatchCommand> commands, CancellationToken ct)
+    public static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, IEnumerable<NpgsqlBatchCommand> commands, CancellationToken ct)
     {
         await using var batch = new NpgsqlBatch(connection, tx);
         foreach (var command in commands)
