@@ -1,6 +1,8 @@
 using System.Reflection;
 using Billing.Host.Database;
 using Billing.Host.Health;
+using Billing.Host.StripeSetup;
+using Billing.Host.Webhooks;
 using Billing.Ledger.EventStore;
 using Billing.Ledger.Postgres;
 using Npgsql;
@@ -39,9 +41,11 @@ public static class BillingApp
         }
 
         AddLedger(builder.Services, connectionString);
+        await builder.AddStripeAsync(ct);
         var app = builder.Build();
         await app.Services.GetRequiredService<Migrator>().ApplyAsync(ct);
         app.MapHealthEndpoints();
+        app.MapStripeWebhookEndpoints();
         return app;
     }
 
