@@ -4,6 +4,8 @@ using Billing.Host.Database;
 using Billing.Host.Health;
 using Billing.Host.Invoices;
 using Billing.Host.Metrics;
+using Billing.Host.StripeSetup;
+using Billing.Host.Webhooks;
 using Billing.Ledger.EventStore;
 using Billing.Ledger.Jobs;
 using Billing.Ledger.Observability;
@@ -49,6 +51,7 @@ public static partial class BillingApp
         AddLedger(builder.Services, connectionString);
         AddOperatorSurface(builder);
         builder.Services.AddInvoicing(builder.Configuration);
+        await builder.AddStripeAsync(ct);
         configure?.Invoke(builder);
         var app = builder.Build();
 
@@ -71,6 +74,7 @@ public static partial class BillingApp
         app.MapApiKeyEndpoints();
         app.MapMetricsEndpoints(app.Configuration);
         app.MapInvoicing();
+        app.MapStripeWebhookEndpoints();
         foreach (var module in app.Services.GetServices<IEndpointModule>())
         {
             module.Map(app);

@@ -14,6 +14,7 @@ public static class BillingCli
         root.Subcommands.Add(KeysCli.Command());
         Billing.Host.Invoices.InvoicingCli.AddCommands(root);
         root.Subcommands.Add(Billing.Host.Demo.DemoCommand.Create());
+        Billing.Host.StripeCli.StripeCommands.AddTo(root);
         CliRun.SetAction(root, (parse, ct) => ServeAsync(parse.UnmatchedTokens.ToArray(), ct), correlate: false);
         root.TreatUnmatchedTokensAsErrors = false;
         return await root.Parse(args).InvokeAsync();

@@ -18,6 +18,7 @@ public sealed partial class StripeEmulator : IAsyncDisposable
     private readonly EmulatorIdempotency _idempotency = new();
     private readonly HttpClient _webhookHttp;
     private int _requests;
+    private int _disposed;
 
     private StripeEmulator(WebApplication app, StripeEmulatorOptions options, HttpClient webhookHttp)
     {
@@ -64,8 +65,14 @@ public sealed partial class StripeEmulator : IAsyncDisposable
         return emulator;
     }
 
+    /// <summary>Idempotent: the Host's lifetime and its service provider may both dispose it.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await Webhooks.DisposeAsync();
         await _app.StopAsync(CancellationToken.None);
         await _app.DisposeAsync();
