@@ -9,5 +9,6 @@ public static class InvoicingCli
     public static void AddCommands(RootCommand root)
     {
         root.Subcommands.Add(UsageCli.Command());
+        root.Subcommands.Add(InvoicesCli.Command());
     }
 }

@@ -1,6 +1,7 @@
 using Billing.Host.Tenants;
 using Billing.Host.Usage;
 using Billing.Ledger.EventStore;
+using Billing.Ledger.Invoicing;
 using Billing.Ledger.Pricing;
 using Billing.Ledger.Tenants;
 using Billing.Ledger.Usage;
@@ -17,6 +18,15 @@ public static class InvoicingSetup
         services.AddSingleton<TenantDirectory>();
         services.AddSingleton(new UsageOptions(configuration.GetValue("Billing:Usage:LookbackDays", 30)));
         services.AddSingleton<UsageIngestion>();
+        services.AddSingleton<IInlineProjection, InvoiceProjection>();
+        services.AddSingleton(new InvoicingOptions(
+            TimeSpan.FromHours(configuration.GetValue("Billing:Invoicing:GraceHours", 24)),
+            TimeSpan.FromDays(configuration.GetValue("Billing:Invoicing:PaymentTermsDays", 14))));
+        services.AddSingleton(sp => new InvoicePeriodClose(
+            sp.GetRequiredService<EventStore>(), sp.GetRequiredService<PlanCatalogue>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<InvoicingOptions>(), sp.GetService<IInvoiceFinalizationOutbox>()));
+        services.AddSingleton<InvoiceActions>();
+        services.AddSingleton<InvoiceQueries>();
         return services;
     }
 
@@ -24,5 +34,7 @@ public static class InvoicingSetup
     {
         app.MapTenantEndpoints();
         app.MapUsageEndpoints();
+        app.MapInvoiceEndpoints();
+        app.MapAdjustmentEndpoints();
     }
 }
