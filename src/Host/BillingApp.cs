@@ -40,13 +40,34 @@ public static partial class BillingApp
 
         var connectionString = LedgerDatabase.ConfiguredConnectionString(builder.Configuration);
         var embedded = connectionString is null;
+        EmbeddedPostgres? server = null;
         if (connectionString is null)
         {
-            var (server, embeddedConnectionString) = await LedgerDatabase.StartEmbeddedAsync(builder.Configuration, ct);
-            builder.Services.AddSingleton(server);
+            (server, connectionString) = await LedgerDatabase.StartEmbeddedAsync(builder.Configuration, ct);
+
+            // Registered through a factory so the container owns it: disposing the app stops the
+            // server even when the app never started or crashed before its hosted services stop.
+            builder.Services.AddSingleton(_ => server);
             builder.Services.AddHostedService<EmbeddedPostgresLifetime>();
-            connectionString = embeddedConnectionString;
         }
+
+        try
+        {
+            return await BuildOnAsync(builder, connectionString, embedded, configure, ct);
+        }
+        catch
+        {
+            if (server is not null)
+            {
+                await server.StopAsync(CancellationToken.None);
+            }
+
+            throw;
+        }
+    }
+
+    private static async Task<WebApplication> BuildOnAsync(WebApplicationBuilder builder, string connectionString, bool embedded, Action<WebApplicationBuilder>? configure, CancellationToken ct)
+    {
 
         AddLedger(builder.Services, connectionString);
         AddOperatorSurface(builder);

@@ -17,7 +17,9 @@ public static class BillingCli
         Billing.Host.StripeCli.StripeCommands.AddTo(root);
         CliRun.SetAction(root, (parse, ct) => ServeAsync(parse.UnmatchedTokens.ToArray(), ct), correlate: false);
         root.TreatUnmatchedTokensAsErrors = false;
-        return await root.Parse(args).InvokeAsync();
+        // The generic host handles Ctrl-C/SIGTERM itself (graceful stop, embedded PostgreSQL shut
+        // down); System.CommandLine's own handler would abandon it after two seconds.
+        return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
     }
 
     private static Command ServeCommand()

@@ -19,7 +19,7 @@ public static class DemoCommand
     {
         var command = new Command("demo", "Play a month of billing for three tenants on the embedded defaults, print their invoices, keep serving.");
         command.TreatUnmatchedTokensAsErrors = false;
-        command.SetAction((parse, ct) => RunAsync(parse.UnmatchedTokens.ToArray(), ct));
+        Billing.Host.Cli.CliRun.SetAction(command, (parse, ct) => RunAsync(parse.UnmatchedTokens.ToArray(), ct), correlate: false);
         return command;
     }
 
@@ -49,18 +49,23 @@ public static class DemoCommand
 
     private static void Print(IReadOnlyList<DemoRow> rows, string baseUrl, string adminKey)
     {
-        var table = new Table().AddColumns("Tenant", "Plan", "Time zone", "Usage events", "Invoice", "Total", "Status", "PDF");
+        var table = new Table().AddColumns("Tenant", "Plan", "Time zone", "Usage", "Invoice", "Total", "Status");
         foreach (var row in rows)
         {
             table.AddRow(row.TenantId, row.PlanId, row.TimeZone, row.UsageEvents.ToString(CultureInfo.InvariantCulture),
-                row.Number ?? row.InvoiceId, Format(row.TotalMinor, row.Currency), row.Status, baseUrl + row.PdfUrl);
+                row.Number ?? row.InvoiceId, Format(row.TotalMinor, row.Currency), row.Status);
         }
 
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine($"Admin key for this demo (shown once): [yellow]{adminKey}[/]");
-        AnsiConsole.MarkupLine($"Try: curl -H 'Authorization: Bearer <key>' {baseUrl}/v1/invoices | jq");
-        AnsiConsole.MarkupLine($"     curl -H 'Authorization: Bearer <key>' -o invoice.pdf {baseUrl}{rows[0].PdfUrl}");
-        AnsiConsole.MarkupLine("The service keeps running; Ctrl-C stops it and the embedded PostgreSQL.");
+        AnsiConsole.WriteLine("Invoice PDFs:");
+        foreach (var row in rows)
+        {
+            AnsiConsole.WriteLine($"  {row.Number ?? row.InvoiceId}: {baseUrl}{row.PdfUrl}");
+        }
+
+        AnsiConsole.WriteLine($"Admin key for this demo (shown once): {adminKey}");
+        AnsiConsole.WriteLine($"Try: curl -H 'Authorization: Bearer <key>' {baseUrl}/v1/invoices");
+        AnsiConsole.WriteLine("The service keeps running; Ctrl-C stops it and the embedded PostgreSQL.");
     }
 
     private static string Format(long minor, string currency) =>

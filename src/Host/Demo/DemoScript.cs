@@ -54,16 +54,13 @@ public sealed class DemoScript(HttpClient admin, AdjustableClock clock, InvoiceP
         var body = new
         {
             tenantId = tenant.TenantId,
-            profile = new
-            {
-                name = tenant.Name,
-                planId = tenant.PlanId,
-                currency = "USD",
-                billingEmail = $"billing@{tenant.TenantId}.example",
-                timeZone = tenant.TimeZone,
-                stripeCustomerId = "cus_demo_" + tenant.TenantId.Replace("-", "_", StringComparison.Ordinal),
-                defaultPaymentMethod = tenant.PaymentMethod,
-            },
+            name = tenant.Name,
+            planId = tenant.PlanId,
+            currency = "USD",
+            billingEmail = $"billing@{tenant.TenantId}.example",
+            timeZone = tenant.TimeZone,
+            stripeCustomerId = "cus_Demo" + tenant.TenantId.Replace("-", "", StringComparison.Ordinal),
+            defaultPaymentMethod = tenant.PaymentMethod,
         };
         using var response = await admin.PostAsJsonAsync("/v1/tenants", body, Json, ct);
         await EnsureSuccessAsync(response, $"creating tenant {tenant.TenantId}", ct);
