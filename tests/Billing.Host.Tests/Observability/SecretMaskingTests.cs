@@ -67,6 +67,9 @@ public sealed class SecretMaskingTests(BillingApiFactory api) : IClassFixture<Bi
     [InlineData("Host=x;Password=hunter2;Port=5432", "Host=x;Password=***;Port=5432")]
     [InlineData("position 1763700000001 is not a card", "position 1763700000001 is not a card")]
     [InlineData("listing prefix bk_live_AbCd1234 stays", "listing prefix bk_live_AbCd1234 stays")]
+    [InlineData("correlation ab4242424242424242cd stays", "correlation ab4242424242424242cd stays")]
+    [InlineData("the bearer of bad news", "the bearer of bad news")]
+    [InlineData("amex 378282246310005", "amex [card ***0005]")]
     public void the_masker_hides_secrets_and_keeps_the_rest(string input, string expected) =>
         Assert.Equal(expected, SecretMasker.Apply(input));
 
