@@ -12,6 +12,7 @@ public static class BillingCli
         root.Subcommands.Add(ServeCommand());
         root.Subcommands.Add(MigrateCommand());
         root.Subcommands.Add(KeysCli.Command());
+        root.Subcommands.Add(ConfigCli.Command());
         CliRun.SetAction(root, (parse, ct) => ServeAsync(parse.UnmatchedTokens.ToArray(), ct), correlate: false);
         root.TreatUnmatchedTokensAsErrors = false;
         return await root.Parse(args).InvokeAsync();

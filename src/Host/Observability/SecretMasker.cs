@@ -82,6 +82,6 @@ public static partial class SecretMasker
     [GeneratedRegex(@"(?<![0-9A-Za-z])[2-6](?:[ -]?\d){12,18}(?![0-9A-Za-z])")]
     private static partial Regex CardLike();
 
-    [GeneratedRegex(@"(secret|password|passwd|pwd|token|apikey|api_key|private_?key|signing)", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"(secret|password|passwd|pwd|token|apikey|api_key|private_?key|signing|key$)", RegexOptions.IgnoreCase)]
     private static partial Regex SecretName();
 }

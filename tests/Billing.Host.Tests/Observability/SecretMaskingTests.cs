@@ -79,10 +79,12 @@ public sealed class SecretMaskingTests(BillingApiFactory api) : IClassFixture<Bi
         var dump = ConfigurationDump.Render(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Stripe:ApiToken"] = "plain-looking-value",
+            ["BILLING_BOOTSTRAP_ADMIN_KEY"] = "operator-chosen-bootstrap-secret-0123456789",
             ["Billing:Http:MaxRequestBodyBytes"] = "1024",
         }).Build());
 
         Assert.Equal(SecretMasker.Mask, dump["Stripe:ApiToken"]);
+        Assert.Equal(SecretMasker.Mask, dump["BILLING_BOOTSTRAP_ADMIN_KEY"]);
         Assert.Equal("1024", dump["Billing:Http:MaxRequestBodyBytes"]);
     }
 }
