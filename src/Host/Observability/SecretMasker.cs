@@ -27,8 +27,14 @@ public static partial class SecretMasker
         return CardLike().Replace(masked, MaskCard);
     }
 
-    /// <summary>Whether a setting's name says its value is secret whatever it looks like.</summary>
+    /// <summary>Whether a name (log property, JSON field) says its value is secret whatever it
+    /// looks like. Not every "...Key" is: idempotency keys must stay readable in logs.</summary>
     public static bool IsSecretName(string name) => SecretName().IsMatch(name);
+
+    /// <summary>Stricter, for configuration: any setting named "...key" is treated as a secret
+    /// (<c>BILLING_BOOTSTRAP_ADMIN_KEY</c>, <c>Stripe:RestrictedKey</c>).</summary>
+    public static bool IsSecretSettingName(string name) =>
+        IsSecretName(name) || name.EndsWith("key", StringComparison.OrdinalIgnoreCase);
 
     private static string MaskCard(Match match)
     {
@@ -82,6 +88,6 @@ public static partial class SecretMasker
     [GeneratedRegex(@"(?<![0-9A-Za-z])[2-6](?:[ -]?\d){12,18}(?![0-9A-Za-z])")]
     private static partial Regex CardLike();
 
-    [GeneratedRegex(@"(secret|password|passwd|pwd|token|apikey|api_key|private_?key|signing|key$)", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"(secret|password|passwd|pwd|token|apikey|api_key|private_?key|signing)", RegexOptions.IgnoreCase)]
     private static partial Regex SecretName();
 }

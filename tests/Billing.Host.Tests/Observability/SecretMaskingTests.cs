@@ -74,6 +74,17 @@ public sealed class SecretMaskingTests(BillingApiFactory api) : IClassFixture<Bi
         Assert.Equal(expected, SecretMasker.Apply(input));
 
     [Fact]
+    public void idempotency_keys_stay_readable_in_log_properties()
+    {
+        var logger = api.Services.GetRequiredService<ILoggerFactory>().CreateLogger("masking-test");
+        var marker = Guid.NewGuid().ToString("N");
+
+        logger.LogWarning("Stripe meter event submit failed {Marker} {IdempotencyKey}", marker, "org-42:2026-11-21");
+
+        Assert.Contains(api.Logs.Rendered(), l => l.Contains(marker, StringComparison.Ordinal) && l.Contains("org-42:2026-11-21", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void a_configuration_dump_masks_secret_names_whatever_their_value()
     {
         var dump = ConfigurationDump.Render(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
