@@ -30,6 +30,7 @@ public static class BillingLogging
             .MinimumLevel.Override("Billing.Host.Auth.ApiKeyAuthenticationHandler", LogEventLevel.Warning)
             .ReadFrom.Configuration(SerilogSection(configuration))
             .Enrich.FromLogContext()
+            .Enrich.With(new CorrelationIdEnricher())
             .Enrich.With(new SecretMaskingEnricher());
 
         if (ConsoleFormatter(configuration) is { } formatter)
