@@ -12,7 +12,9 @@ public static partial class BillingApp
     /// <summary>Logging, auth, errors, limits: the frame every endpoint runs in.</summary>
     private static void AddOperatorSurface(WebApplicationBuilder builder)
     {
+        // Serilog decides levels (the Serilog section); Microsoft's filter lets everything through.
         builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(LogLevel.Trace);
         builder.Services.AddSingleton<ILoggerProvider>(sp => new SerilogLoggerProvider(
             BillingLogging.CreateLogger(sp.GetRequiredService<IConfiguration>(), sp.GetServices<ILogEventSink>()), dispose: true));
         builder.Services.AddBillingAuth();

@@ -16,7 +16,8 @@ namespace Billing.Host.Tests;
 /// <remarks>Settings reach the app as host configuration, which WebApplicationFactory passes to
 /// the entry point as <c>--key=value</c> arguments; that is what <c>BuildAsync</c> reads before
 /// the host is built (BILLING_DB decides embedded or not), so <c>ConfigureAppConfiguration</c>
-/// would come too late.</remarks>
+/// would come too late. A nested setting (<c>Stripe:WebhookSecret</c>) also gives its parents
+/// (<c>Stripe</c>) an empty value that way; read sections, not parent values.</remarks>
 public sealed class BillingApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 {
     private string? _connectionString;

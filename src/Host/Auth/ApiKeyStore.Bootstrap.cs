@@ -36,7 +36,7 @@ public sealed partial class ApiKeyStore
 
     private async Task<ApiKeyInfo?> FindByHashAsync(string key, CancellationToken ct)
     {
-        await using var command = dataSource.CreateCommand(FindByHashSql);
+        await using var command = _dataSource.CreateCommand(FindByHashSql);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ApiKeyFormat.Hash(key) });
         await using var reader = await command.ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct) ? Read(reader) : null;

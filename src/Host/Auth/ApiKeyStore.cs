@@ -9,7 +9,7 @@ namespace Billing.Host.Auth;
 /// <see cref="ApiKeyRevoked"/>) in one transaction.</summary>
 public sealed partial class ApiKeyStore(EventStore events, TimeProvider clock)
 {
-    private readonly NpgsqlDataSource dataSource = events.DataSource;
+    private readonly NpgsqlDataSource _dataSource = events.DataSource;
 
     private const string Columns = "prefix, role, tenant_id, description, created_at, revoked_at";
 
@@ -39,7 +39,7 @@ public sealed partial class ApiKeyStore(EventStore events, TimeProvider clock)
     /// <summary>The active key matching <paramref name="key"/>, or null (unknown or revoked).</summary>
     public async Task<ApiKeyInfo?> AuthenticateAsync(string key, CancellationToken ct = default)
     {
-        await using var command = dataSource.CreateCommand(AuthenticateSql);
+        await using var command = _dataSource.CreateCommand(AuthenticateSql);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ApiKeyFormat.Hash(key) });
         await using var reader = await command.ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct) ? Read(reader) : null;
@@ -47,7 +47,7 @@ public sealed partial class ApiKeyStore(EventStore events, TimeProvider clock)
 
     public async Task<IReadOnlyList<ApiKeyInfo>> ListAsync(bool includeRevoked = false, CancellationToken ct = default)
     {
-        await using var command = dataSource.CreateCommand(ListSql);
+        await using var command = _dataSource.CreateCommand(ListSql);
         command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = includeRevoked });
         await using var reader = await command.ExecuteReaderAsync(ct);
         var keys = new List<ApiKeyInfo>();
@@ -63,7 +63,7 @@ public sealed partial class ApiKeyStore(EventStore events, TimeProvider clock)
     public async Task<bool> RevokeAsync(string prefix, EventMetadata? metadata = null, CancellationToken ct = default)
     {
         var now = clock.GetUtcNow();
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var connection = await _dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         await using var command = new NpgsqlCommand(RevokeSql, connection, tx);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = prefix });
@@ -82,7 +82,7 @@ public sealed partial class ApiKeyStore(EventStore events, TimeProvider clock)
 
     public async Task<bool> AnyActiveAsync(CancellationToken ct = default)
     {
-        await using var command = dataSource.CreateCommand(AnyActiveSql);
+        await using var command = _dataSource.CreateCommand(AnyActiveSql);
         return await command.ExecuteScalarAsync(ct) is true;
     }
 

@@ -16,6 +16,9 @@ public static class KeysCli
         return keys;
     }
 
+    private static Task<CliDatabase> OpenAsync(bool quiet, CancellationToken ct) =>
+        CliProgress.RunAsync("Opening the ledger database", quiet, () => CliDatabase.OpenAsync(CliDatabase.Configuration(), migrate: true, ct));
+
     private static Command Create()
     {
         var role = new Option<string>("--role") { Description = "admin, finance, ingest or tenant.", Required = true };
@@ -26,7 +29,7 @@ public static class KeysCli
         var command = new Command("create", "Create an API key. The key is printed once and never stored; keep it now.") { role, tenant, description, json };
         CliRun.SetAction(command, async (parse, ct) =>
         {
-            await using var db = await CliDatabase.OpenAsync(CliDatabase.Configuration(), migrate: true, ct);
+            await using var db = await OpenAsync(parse.GetValue(json), ct);
             var store = new ApiKeyStore(db.Events, TimeProvider.System);
             var created = await store.CreateAsync(parse.GetValue(role)!, parse.GetValue(tenant), parse.GetValue(description), CliDatabase.Metadata, ct);
             if (parse.GetValue(json))
@@ -49,7 +52,7 @@ public static class KeysCli
         var command = new Command("list", "List API keys by prefix (never the keys themselves).") { all, json };
         CliRun.SetAction(command, async (parse, ct) =>
         {
-            await using var db = await CliDatabase.OpenAsync(CliDatabase.Configuration(), migrate: true, ct);
+            await using var db = await OpenAsync(parse.GetValue(json), ct);
             var keys = await new ApiKeyStore(db.Events, TimeProvider.System).ListAsync(parse.GetValue(all), ct);
             if (parse.GetValue(json))
             {
@@ -77,7 +80,7 @@ public static class KeysCli
         var command = new Command("revoke", "Revoke an API key by prefix; requests with it get 401 from then on.") { prefix, json };
         CliRun.SetAction(command, async (parse, ct) =>
         {
-            await using var db = await CliDatabase.OpenAsync(CliDatabase.Configuration(), migrate: true, ct);
+            await using var db = await OpenAsync(parse.GetValue(json), ct);
             var key = parse.GetValue(prefix)!;
             if (!await new ApiKeyStore(db.Events, TimeProvider.System).RevokeAsync(key, CliDatabase.Metadata, ct))
             {

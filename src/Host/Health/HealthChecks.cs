@@ -16,7 +16,7 @@ internal static class HealthChecks
 
         try
         {
-            return JobsCheck.From(await probe.GetStatusAsync(ct));
+            return JobsCheck.From(await probe.GetHealthAsync(ct));
         }
         catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException)
         {
@@ -24,7 +24,7 @@ internal static class HealthChecks
         }
     }
 
-    public static async Task<ProjectionsCheck> ProjectionsAsync(IProjectionStatusProbe? probe, long lagThreshold, CancellationToken ct)
+    public static async Task<ProjectionsCheck> ProjectionsAsync(IProjectionHealthProbe? probe, long lagThreshold, CancellationToken ct)
     {
         if (probe is null)
         {
@@ -33,8 +33,8 @@ internal static class HealthChecks
 
         try
         {
-            var projections = await probe.GetStatusAsync(ct);
-            var status = projections.Any(p => !p.Running || p.Error is not null) ? "stopped"
+            var projections = await probe.GetHealthAsync(ct);
+            var status = projections.Any(p => !p.Healthy) ? "stopped"
                 : projections.Any(p => p.LagEvents > lagThreshold) ? "lagging"
                 : HealthStatus.Ok;
             return new ProjectionsCheck(status, projections);

@@ -24,7 +24,7 @@ public static class HealthEndpoints
 
     private static async Task<IResult> ReadyAsync(
         NpgsqlDataSource dataSource, Migrator migrator, IConfiguration configuration, TimeProvider clock,
-        IEnumerable<IJobQueueProbe> jobProbes, IEnumerable<IProjectionStatusProbe> projectionProbes, CancellationToken ct)
+        IEnumerable<IJobQueueProbe> jobProbes, IEnumerable<IProjectionHealthProbe> projectionProbes, CancellationToken ct)
     {
         var stripe = new StripeCheck(StripeMode.Of(configuration));
         var (database, schema) = await CheckDatabaseAsync(dataSource, migrator, ct);

@@ -12,13 +12,13 @@ public sealed record DatabaseCheck(string Status, string? Error = null);
 
 public sealed record SchemaCheck(string Status, IReadOnlyList<int> Pending);
 
-public sealed record JobsCheck(string Status, long? Queued = null, long? Running = null, long? Failed = null, long? Dead = null, DateTimeOffset? OldestQueuedAt = null, string? Error = null)
+public sealed record JobsCheck(string Status, long? Queued = null, long? Scheduled = null, long? Running = null, long? Failed = null, long? Dead = null, DateTimeOffset? OldestDueAt = null, string? Error = null)
 {
-    public static JobsCheck From(JobQueueStatus s) =>
-        new(s.Dead > 0 ? "dead letters" : "ok", s.Queued, s.Running, s.Failed, s.Dead, s.OldestQueuedAt);
+    public static JobsCheck From(JobQueueHealth s) =>
+        new(s.Dead > 0 ? "dead letters" : "ok", s.Queued, s.Scheduled, s.Running, s.Failed, s.Dead, s.OldestDueAt);
 }
 
-public sealed record ProjectionsCheck(string Status, IReadOnlyList<ProjectionStatus> Projections, string? Error = null);
+public sealed record ProjectionsCheck(string Status, IReadOnlyList<ProjectionHealth> Projections, string? Error = null);
 
 public sealed record StripeCheck(string Mode);
 

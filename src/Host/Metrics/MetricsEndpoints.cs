@@ -52,19 +52,18 @@ public static partial class MetricsEndpoints
 }
 
 /// <summary>Feeds the job and projection gauges from the health probes, when those exist.</summary>
-internal sealed class ProbeMetricsRefresher(IEnumerable<IJobQueueProbe> jobs, IEnumerable<IProjectionStatusProbe> projections) : IMetricsRefresher
+internal sealed class ProbeMetricsRefresher(IEnumerable<IJobQueueProbe> jobs, IEnumerable<IProjectionHealthProbe> projections) : IMetricsRefresher
 {
     public async Task RefreshAsync(BillingMetrics metrics, CancellationToken ct)
     {
         foreach (var probe in jobs)
         {
-            var status = await probe.GetStatusAsync(ct);
-            metrics.ReportJobs(new JobCounts(status.Queued, status.Running, status.Failed, status.Dead));
+            metrics.ReportJobs(await probe.GetHealthAsync(ct));
         }
 
         foreach (var probe in projections)
         {
-            foreach (var projection in await probe.GetStatusAsync(ct))
+            foreach (var projection in await probe.GetHealthAsync(ct))
             {
                 metrics.ReportProjectionLag(projection.Name, projection.LagEvents);
             }

@@ -28,8 +28,9 @@ public static class BillingLogging
             .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
             .MinimumLevel.Override("Microsoft.Extensions.Http", LogEventLevel.Warning)
             .MinimumLevel.Override("Billing.Host.Auth.ApiKeyAuthenticationHandler", LogEventLevel.Warning)
-            .ReadFrom.Configuration(configuration)
+            .ReadFrom.Configuration(SerilogSection(configuration))
             .Enrich.FromLogContext()
+            .Enrich.With(new CorrelationIdEnricher())
             .Enrich.With(new SecretMaskingEnricher());
 
         if (ConsoleFormatter(configuration) is { } formatter)
@@ -44,6 +45,13 @@ public static class BillingLogging
 
         return config.CreateLogger();
     }
+
+    /// <summary>The <c>Serilog</c> settings without empty values: command-line style sources
+    /// (WebApplicationFactory turns its settings into <c>--key=value</c> arguments, parent
+    /// sections included) give parents an empty value, which Serilog would read as a level.</summary>
+    private static IConfiguration SerilogSection(IConfiguration configuration) => new ConfigurationBuilder()
+        .AddInMemoryCollection(configuration.GetSection("Serilog").AsEnumerable().Where(kv => !string.IsNullOrEmpty(kv.Value)))
+        .Build();
 
     private static ITextFormatter? ConsoleFormatter(IConfiguration configuration) =>
         (configuration[FormatSetting] ?? "json").ToLowerInvariant() switch

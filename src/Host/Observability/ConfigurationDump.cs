@@ -16,7 +16,7 @@ public static class ConfigurationDump
             }
 
             var lastSegment = key[(key.LastIndexOf(':') + 1)..];
-            result[key] = SecretMasker.IsSecretName(lastSegment) && value.Length > 0 ? SecretMasker.Mask : SecretMasker.Apply(value);
+            result[key] = SecretMasker.IsSecretSettingName(lastSegment) && value.Length > 0 ? SecretMasker.Mask : SecretMasker.Apply(value);
         }
 
         return result;

@@ -21,7 +21,7 @@ public sealed class UnitOfWork
 
     internal TimeProvider Clock => _store.Clock;
 
-    internal Npgsql.NpgsqlDataSource DataSource => _store.DataSource;
+    internal NpgsqlDataSource DataSource => _store.DataSource;
 
     internal IReadOnlyList<PendingAppend> Appends => _appends;
 

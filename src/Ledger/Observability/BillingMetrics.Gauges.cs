@@ -3,13 +3,10 @@ using System.Diagnostics.Metrics;
 
 namespace Billing.Ledger.Observability;
 
-/// <summary>Counts of jobs by state at the last report.</summary>
-public sealed record JobCounts(long Queued, long Running, long Failed, long Dead);
-
 public sealed partial class BillingMetrics
 {
     private readonly ConcurrentDictionary<string, long> _projectionLag = new(StringComparer.Ordinal);
-    private JobCounts _jobs = new(0, 0, 0, 0);
+    private JobQueueHealth _jobs = new(0, 0, 0, 0);
     private long _subscriptionsActive;
     private long _trialsActive;
     private long _trialsExpiringSoon;
@@ -19,8 +16,8 @@ public sealed partial class BillingMetrics
     /// <see cref="IMetricsRefresher"/> right before a scrape.</summary>
     public void ReportProjectionLag(string projection, long lagEvents) => _projectionLag[projection] = lagEvents;
 
-    /// <summary>Feeds <c>billing_jobs{state}</c> (queued, running, failed, dead).</summary>
-    public void ReportJobs(JobCounts counts) => Volatile.Write(ref _jobs, counts);
+    /// <summary>Feeds <c>billing_jobs{state}</c> (queued, scheduled, running, failed, dead).</summary>
+    public void ReportJobs(JobQueueHealth jobs) => Volatile.Write(ref _jobs, jobs);
 
     /// <summary>Feeds <c>billing_subscriptions_active</c>, <c>billing_trials_active</c> and
     /// <c>billing_trials_expiring_soon</c> (trials ending within 7 days).</summary>
@@ -34,7 +31,7 @@ public sealed partial class BillingMetrics
     private void CreateGauges()
     {
         Meter.CreateObservableGauge("billing_projection_lag_events", ObserveLag, description: "Events the projection has yet to process, by projection.");
-        Meter.CreateObservableGauge("billing_jobs", ObserveJobs, description: "Durable jobs by state: queued, running, failed (awaiting retry), dead (dead-lettered).");
+        Meter.CreateObservableGauge("billing_jobs", ObserveJobs, description: "Durable jobs by state: queued (due), scheduled (not due yet), running, failed (awaiting retry), dead (dead-lettered).");
         Meter.CreateObservableGauge("billing_subscriptions_active", () => Interlocked.Read(ref _subscriptionsActive), description: "Active subscriptions.");
         Meter.CreateObservableGauge("billing_trials_active", () => Interlocked.Read(ref _trialsActive), description: "Subscriptions in trial.");
         Meter.CreateObservableGauge("billing_trials_expiring_soon", () => Interlocked.Read(ref _trialsExpiringSoon), description: "Trials ending within 7 days.");
@@ -47,6 +44,7 @@ public sealed partial class BillingMetrics
     {
         var jobs = Volatile.Read(ref _jobs);
         yield return new Measurement<long>(jobs.Queued, new KeyValuePair<string, object?>("state", "queued"));
+        yield return new Measurement<long>(jobs.Scheduled, new KeyValuePair<string, object?>("state", "scheduled"));
         yield return new Measurement<long>(jobs.Running, new KeyValuePair<string, object?>("state", "running"));
         yield return new Measurement<long>(jobs.Failed, new KeyValuePair<string, object?>("state", "failed"));
         yield return new Measurement<long>(jobs.Dead, new KeyValuePair<string, object?>("state", "dead"));

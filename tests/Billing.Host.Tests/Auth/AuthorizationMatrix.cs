@@ -4,7 +4,7 @@ namespace Billing.Host.Tests.Auth;
 
 /// <summary>Who calls: one API key per role, a tenant key for the tenant in the path
 /// (<c>acme</c>), one for another tenant (<c>globex</c>), and no key at all.</summary>
-public enum Caller
+public enum MatrixCaller
 {
     Admin,
     Finance,
@@ -28,7 +28,7 @@ public enum Outcome
 /// <summary>One endpoint's row: its method and route template exactly as mapped, a concrete path
 /// addressing tenant <c>acme</c> where the route has a tenant, an optional JSON body, and the
 /// expected outcome per caller. Use a preset from <see cref="Access"/>.</summary>
-public sealed record EndpointRow(string Method, string Route, string Path, IReadOnlyDictionary<Caller, Outcome> Expect, string? Body = null)
+public sealed record EndpointRow(string Method, string Route, string Path, IReadOnlyDictionary<MatrixCaller, Outcome> Expect, string? Body = null)
 {
     public override string ToString() => $"{Method} {Route}";
 }
@@ -36,28 +36,28 @@ public sealed record EndpointRow(string Method, string Route, string Path, IRead
 /// <summary>Expected outcomes for each policy in <see cref="Policies"/>.</summary>
 public static class Access
 {
-    public static IReadOnlyDictionary<Caller, Outcome> Anonymous { get; } = Row(Outcome.Allowed, Outcome.Allowed, Outcome.Allowed, Outcome.Allowed, Outcome.Allowed, Outcome.Allowed);
+    public static IReadOnlyDictionary<MatrixCaller, Outcome> Anonymous { get; } = Row(Outcome.Allowed, Outcome.Allowed, Outcome.Allowed, Outcome.Allowed, Outcome.Allowed, Outcome.Allowed);
 
     /// <summary>Any valid key (the fallback policy: no <c>RequireAuthorization</c> at all).</summary>
-    public static IReadOnlyDictionary<Caller, Outcome> AnyKey { get; } = Row(Outcome.Allowed, Outcome.Allowed, Outcome.Allowed, Outcome.Allowed, Outcome.Allowed, Outcome.Unauthenticated);
+    public static IReadOnlyDictionary<MatrixCaller, Outcome> AnyKey { get; } = Row(Outcome.Allowed, Outcome.Allowed, Outcome.Allowed, Outcome.Allowed, Outcome.Allowed, Outcome.Unauthenticated);
 
-    public static IReadOnlyDictionary<Caller, Outcome> Admin { get; } = Row(Outcome.Allowed, Outcome.Forbidden, Outcome.Forbidden, Outcome.Forbidden, Outcome.Forbidden, Outcome.Unauthenticated);
+    public static IReadOnlyDictionary<MatrixCaller, Outcome> Admin { get; } = Row(Outcome.Allowed, Outcome.Forbidden, Outcome.Forbidden, Outcome.Forbidden, Outcome.Forbidden, Outcome.Unauthenticated);
 
-    public static IReadOnlyDictionary<Caller, Outcome> Finance { get; } = Row(Outcome.Allowed, Outcome.Allowed, Outcome.Forbidden, Outcome.Forbidden, Outcome.Forbidden, Outcome.Unauthenticated);
+    public static IReadOnlyDictionary<MatrixCaller, Outcome> Finance { get; } = Row(Outcome.Allowed, Outcome.Allowed, Outcome.Forbidden, Outcome.Forbidden, Outcome.Forbidden, Outcome.Unauthenticated);
 
-    public static IReadOnlyDictionary<Caller, Outcome> Ingest { get; } = Row(Outcome.Allowed, Outcome.Forbidden, Outcome.Allowed, Outcome.Forbidden, Outcome.Forbidden, Outcome.Unauthenticated);
+    public static IReadOnlyDictionary<MatrixCaller, Outcome> Ingest { get; } = Row(Outcome.Allowed, Outcome.Forbidden, Outcome.Allowed, Outcome.Forbidden, Outcome.Forbidden, Outcome.Unauthenticated);
 
     /// <summary><see cref="Policies.TenantData"/> on a route or query naming tenant <c>acme</c>.</summary>
-    public static IReadOnlyDictionary<Caller, Outcome> TenantData { get; } = Row(Outcome.Allowed, Outcome.Allowed, Outcome.Forbidden, Outcome.Allowed, Outcome.Hidden, Outcome.Unauthenticated);
+    public static IReadOnlyDictionary<MatrixCaller, Outcome> TenantData { get; } = Row(Outcome.Allowed, Outcome.Allowed, Outcome.Forbidden, Outcome.Allowed, Outcome.Hidden, Outcome.Unauthenticated);
 
-    private static Dictionary<Caller, Outcome> Row(Outcome admin, Outcome finance, Outcome ingest, Outcome tenantOwn, Outcome tenantOther, Outcome noKey) => new()
+    private static Dictionary<MatrixCaller, Outcome> Row(Outcome admin, Outcome finance, Outcome ingest, Outcome tenantOwn, Outcome tenantOther, Outcome noKey) => new()
     {
-        [Caller.Admin] = admin,
-        [Caller.Finance] = finance,
-        [Caller.Ingest] = ingest,
-        [Caller.TenantOwn] = tenantOwn,
-        [Caller.TenantOther] = tenantOther,
-        [Caller.NoKey] = noKey,
+        [MatrixCaller.Admin] = admin,
+        [MatrixCaller.Finance] = finance,
+        [MatrixCaller.Ingest] = ingest,
+        [MatrixCaller.TenantOwn] = tenantOwn,
+        [MatrixCaller.TenantOther] = tenantOther,
+        [MatrixCaller.NoKey] = noKey,
     };
 }
 

@@ -7,24 +7,24 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Billing.Host.Tests.Auth;
 
-/// <summary>The app with one client per <see cref="Caller"/>.</summary>
+/// <summary>The app with one client per <see cref="MatrixCaller"/>.</summary>
 public sealed class MatrixFixture : IAsyncLifetime
 {
-    private readonly Dictionary<Caller, HttpClient> _clients = [];
+    private readonly Dictionary<MatrixCaller, HttpClient> _clients = [];
 
     public BillingApiFactory Api { get; } = new();
 
-    public HttpClient Client(Caller caller) => _clients[caller];
+    public HttpClient Client(MatrixCaller caller) => _clients[caller];
 
     public async Task InitializeAsync()
     {
         await Api.InitializeAsync();
-        _clients[Caller.Admin] = await Api.CreateClientAsync(Roles.Admin);
-        _clients[Caller.Finance] = await Api.CreateClientAsync(Roles.Finance);
-        _clients[Caller.Ingest] = await Api.CreateClientAsync(Roles.Ingest);
-        _clients[Caller.TenantOwn] = await Api.CreateClientAsync(Roles.Tenant, "acme");
-        _clients[Caller.TenantOther] = await Api.CreateClientAsync(Roles.Tenant, "globex");
-        _clients[Caller.NoKey] = Api.CreateClient();
+        _clients[MatrixCaller.Admin] = await Api.CreateClientAsync(Roles.Admin);
+        _clients[MatrixCaller.Finance] = await Api.CreateClientAsync(Roles.Finance);
+        _clients[MatrixCaller.Ingest] = await Api.CreateClientAsync(Roles.Ingest);
+        _clients[MatrixCaller.TenantOwn] = await Api.CreateClientAsync(Roles.Tenant, "acme");
+        _clients[MatrixCaller.TenantOther] = await Api.CreateClientAsync(Roles.Tenant, "globex");
+        _clients[MatrixCaller.NoKey] = Api.CreateClient();
     }
 
     public async Task DisposeAsync()
@@ -40,12 +40,12 @@ public sealed class MatrixFixture : IAsyncLifetime
 
 public sealed class AuthorizationMatrixTests(MatrixFixture fixture) : IClassFixture<MatrixFixture>
 {
-    public static TheoryData<EndpointRow, Caller> Cases()
+    public static TheoryData<EndpointRow, MatrixCaller> Cases()
     {
-        var data = new TheoryData<EndpointRow, Caller>();
+        var data = new TheoryData<EndpointRow, MatrixCaller>();
         foreach (var row in AuthorizationMatrix.Rows)
         {
-            foreach (var caller in Enum.GetValues<Caller>())
+            foreach (var caller in Enum.GetValues<MatrixCaller>())
             {
                 data.Add(row, caller);
             }
@@ -56,7 +56,7 @@ public sealed class AuthorizationMatrixTests(MatrixFixture fixture) : IClassFixt
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public async Task each_caller_gets_what_the_matrix_says(EndpointRow row, Caller caller)
+    public async Task each_caller_gets_what_the_matrix_says(EndpointRow row, MatrixCaller caller)
     {
         using var request = new HttpRequestMessage(new HttpMethod(row.Method), row.Path);
         if (row.Body is not null)

@@ -68,8 +68,8 @@ public sealed class ReadinessTests
     public async Task dead_letters_and_a_stopped_projection_degrade_readiness_and_feed_metrics()
     {
         await using var api = new BillingApiFactory();
-        api.ExtraServices.Add(s => s.AddSingleton<IJobQueueProbe>(new FixedJobs(new JobQueueStatus(4, 1, 0, 2))));
-        api.ExtraServices.Add(s => s.AddSingleton<IProjectionStatusProbe>(new FixedProjections([new ProjectionStatus("invoices", Running: false, LagEvents: 7, Owner: "node-a")])));
+        api.ExtraServices.Add(s => s.AddSingleton<IJobQueueProbe>(new FixedJobs(new JobQueueHealth(Queued: 4, Running: 1, Failed: 0, Dead: 2))));
+        api.ExtraServices.Add(s => s.AddSingleton<IProjectionHealthProbe>(new FixedProjections([new ProjectionHealth("invoices", "paused", Healthy: false, LagEvents: 7, Owner: "node-a", Detail: "dead letter")])));
         await ((IAsyncLifetime)api).InitializeAsync();
 
         var (status, body) = await ReadyAsync(api);
@@ -85,13 +85,13 @@ public sealed class ReadinessTests
         Assert.Equal(7, Assert.Single(metrics.Of("billing_projection_lag_events"), s => s.Labels["projection"] == "invoices").Value);
     }
 
-    private sealed class FixedJobs(JobQueueStatus status) : IJobQueueProbe
+    private sealed class FixedJobs(JobQueueHealth health) : IJobQueueProbe
     {
-        public Task<JobQueueStatus> GetStatusAsync(CancellationToken ct) => Task.FromResult(status);
+        public Task<JobQueueHealth> GetHealthAsync(CancellationToken ct) => Task.FromResult(health);
     }
 
-    private sealed class FixedProjections(IReadOnlyList<ProjectionStatus> status) : IProjectionStatusProbe
+    private sealed class FixedProjections(IReadOnlyList<ProjectionHealth> health) : IProjectionHealthProbe
     {
-        public Task<IReadOnlyList<ProjectionStatus>> GetStatusAsync(CancellationToken ct) => Task.FromResult(status);
+        public Task<IReadOnlyList<ProjectionHealth>> GetHealthAsync(CancellationToken ct) => Task.FromResult(health);
     }
 }

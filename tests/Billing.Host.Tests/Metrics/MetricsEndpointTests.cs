@@ -71,7 +71,7 @@ public sealed class MetricsEndpointTests(BillingApiFactory api) : IClassFixture<
         var before = Assert.Single((await ScrapeAsync()).Of("billing_events_appended_total")).Value;
         await api.Services.GetRequiredService<ApiKeyStore>().CreateAsync(Roles.Ingest);
         var metrics = api.Services.GetRequiredService<BillingMetrics>();
-        metrics.ReportJobs(new JobCounts(Queued: 5, Running: 1, Failed: 2, Dead: 3));
+        metrics.ReportJobs(new JobQueueHealth(Queued: 5, Running: 1, Failed: 2, Dead: 3));
         metrics.ReportProjectionLag("invoices", 42);
 
         var scraped = await ScrapeAsync();

@@ -55,6 +55,18 @@ public sealed class CorrelationIdTests(BillingApiFactory api) : IClassFixture<Bi
     }
 
     [Fact]
+    public void log_lines_inside_a_correlation_scope_carry_its_id()
+    {
+        var logger = api.Services.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>().CreateLogger("job-runner");
+        using (Billing.Ledger.Observability.CorrelationScope.Begin("job-7-run"))
+        {
+            Microsoft.Extensions.Logging.LoggerExtensions.LogInformation(logger, "Job {JobId} started", 7);
+        }
+
+        Assert.Contains(api.Logs.WithCorrelationId("job-7-run"), e => e.MessageTemplate.Text == "Job {JobId} started");
+    }
+
+    [Fact]
     public async Task an_append_without_explicit_correlation_takes_the_ambient_one()
     {
         var store = api.Services.GetRequiredService<EventStore>();

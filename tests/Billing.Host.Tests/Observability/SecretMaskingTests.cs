@@ -67,8 +67,22 @@ public sealed class SecretMaskingTests(BillingApiFactory api) : IClassFixture<Bi
     [InlineData("Host=x;Password=hunter2;Port=5432", "Host=x;Password=***;Port=5432")]
     [InlineData("position 1763700000001 is not a card", "position 1763700000001 is not a card")]
     [InlineData("listing prefix bk_live_AbCd1234 stays", "listing prefix bk_live_AbCd1234 stays")]
+    [InlineData("correlation ab4242424242424242cd stays", "correlation ab4242424242424242cd stays")]
+    [InlineData("the bearer of bad news", "the bearer of bad news")]
+    [InlineData("amex 378282246310005", "amex [card ***0005]")]
     public void the_masker_hides_secrets_and_keeps_the_rest(string input, string expected) =>
         Assert.Equal(expected, SecretMasker.Apply(input));
+
+    [Fact]
+    public void idempotency_keys_stay_readable_in_log_properties()
+    {
+        var logger = api.Services.GetRequiredService<ILoggerFactory>().CreateLogger("masking-test");
+        var marker = Guid.NewGuid().ToString("N");
+
+        logger.LogWarning("Stripe meter event submit failed {Marker} {IdempotencyKey}", marker, "org-42:2026-11-21");
+
+        Assert.Contains(api.Logs.Rendered(), l => l.Contains(marker, StringComparison.Ordinal) && l.Contains("org-42:2026-11-21", StringComparison.Ordinal));
+    }
 
     [Fact]
     public void a_configuration_dump_masks_secret_names_whatever_their_value()
@@ -76,10 +90,12 @@ public sealed class SecretMaskingTests(BillingApiFactory api) : IClassFixture<Bi
         var dump = ConfigurationDump.Render(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Stripe:ApiToken"] = "plain-looking-value",
+            ["BILLING_BOOTSTRAP_ADMIN_KEY"] = "operator-chosen-bootstrap-secret-0123456789",
             ["Billing:Http:MaxRequestBodyBytes"] = "1024",
         }).Build());
 
         Assert.Equal(SecretMasker.Mask, dump["Stripe:ApiToken"]);
+        Assert.Equal(SecretMasker.Mask, dump["BILLING_BOOTSTRAP_ADMIN_KEY"]);
         Assert.Equal("1024", dump["Billing:Http:MaxRequestBodyBytes"]);
     }
 }

@@ -6,6 +6,10 @@ using Npgsql;
 
 namespace Billing.Ledger.Tests.EventStore;
 
+// The log reader only sees transactions below the cluster-wide xmin horizon, so any write
+// transaction open elsewhere in the test cluster (another class's migrations, CREATE DATABASE)
+// can hide this class's own fresh commits for a moment: run it alone, after the parallel tests.
+[Collection(LogReaderCollection.Name)]
 public sealed class ReadTests(DatabaseFixture db) : IClassFixture<DatabaseFixture>
 {
     private static string NewStream() => "thing-" + Guid.NewGuid().ToString("N")[..8];
@@ -146,4 +150,10 @@ public sealed class ReadTests(DatabaseFixture db) : IClassFixture<DatabaseFixtur
         command.Parameters.Add(new NpgsqlParameter { Value = json });
         await command.ExecuteNonQueryAsync();
     }
+}
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class LogReaderCollection
+{
+    public const string Name = "log-reader";
 }

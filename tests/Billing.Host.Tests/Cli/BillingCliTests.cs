@@ -6,9 +6,11 @@ using System.Text.Json;
 namespace Billing.Host.Tests.Cli;
 
 /// <summary>The real <c>billing</c> executable, as a process, against the factory's database.</summary>
-public sealed class KeysCliTests(BillingApiFactory api) : IClassFixture<BillingApiFactory>
+public sealed class BillingCliTests(BillingApiFactory api) : IClassFixture<BillingApiFactory>
 {
-    private async Task<(int Code, string Out, string Err)> BillingAsync(params string[] args)
+    private Task<(int Code, string Out, string Err)> BillingAsync(params string[] args) => BillingAsync(new Dictionary<string, string>(), args);
+
+    private async Task<(int Code, string Out, string Err)> BillingAsync(Dictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "billing.dll"), .. args])
         {
@@ -17,6 +19,11 @@ public sealed class KeysCliTests(BillingApiFactory api) : IClassFixture<BillingA
             UseShellExecute = false,
         };
         start.Environment["BILLING_DB"] = api.ConnectionString;
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         using var process = Process.Start(start)!;
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
@@ -57,6 +64,25 @@ public sealed class KeysCliTests(BillingApiFactory api) : IClassFixture<BillingA
         Assert.Equal(1, code);
         Assert.Equal("", output);
         Assert.Equal("error: no active key with prefix 'bk_live_doesnotexist'", error.Trim());
+    }
+
+    [Fact]
+    public async Task config_shows_settings_with_secrets_masked()
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["STRIPE_SECRET_KEY"] = "sk_test_51HconfigShowSecret0000",
+            ["STRIPE_WEBHOOK_SECRET"] = "whsec_configShowSecret0000",
+            ["Billing__Http__MaxRequestBodyBytes"] = "2048",
+        };
+
+        var (code, output, _) = await BillingAsync(environment, "config", "--json");
+
+        Assert.Equal(0, code);
+        var settings = JsonDocument.Parse(output).RootElement;
+        Assert.Equal("2048", settings.GetProperty("Billing:Http:MaxRequestBodyBytes").GetString());
+        Assert.Equal("***", settings.GetProperty("STRIPE_SECRET_KEY").GetString());
+        Assert.DoesNotContain("configShowSecret", output, StringComparison.Ordinal);
     }
 
     [Fact]
