@@ -35,8 +35,9 @@ public static class HealthEndpoints
             return TypedResults.Json(down, Json, statusCode: StatusCodes.Status503ServiceUnavailable);
         }
 
-        var jobs = await HealthChecks.JobsAsync(jobProbes.FirstOrDefault(), ct);
-        var projections = await HealthChecks.ProjectionsAsync(projectionProbes.FirstOrDefault(), configuration.GetValue(LagThresholdSetting, 1000L), ct);
+        // The last registration wins, as with GetService: a test or a Host can replace a probe.
+        var jobs = await HealthChecks.JobsAsync(jobProbes.LastOrDefault(), ct);
+        var projections = await HealthChecks.ProjectionsAsync(projectionProbes.LastOrDefault(), configuration.GetValue(LagThresholdSetting, 1000L), ct);
         var status = schema.Status != "current" ? HealthStatus.Unavailable
             : jobs.Status is HealthStatus.Ok or HealthStatus.NotConfigured
               && projections.Status is HealthStatus.Ok or HealthStatus.NotConfigured

@@ -28,6 +28,7 @@ public static class JobServiceCollectionExtensions
         services.TryAddSingleton(sp => new JobSignal(sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => new JobQueue(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, JobWorkerService>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Billing.Ledger.Observability.IJobQueueProbe, JobQueueProbe>());
         return services;
     }
 

@@ -18,6 +18,10 @@ public sealed partial class JobWorker
 
         var context = new JobContext(claimed, _table, _options.LeaseDuration);
         var started = _clock.GetTimestamp();
+
+        // The job carries the correlation id of the request or event that enqueued it: its log
+        // lines, its appends and its Stripe calls stay on that one id.
+        using var correlation = claimed.Job.CorrelationId is { } id ? Billing.Ledger.Observability.CorrelationScope.Begin(id) : null;
         try
         {
             await handler.HandleAsync(context, ct);

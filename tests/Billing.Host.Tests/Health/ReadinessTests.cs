@@ -49,7 +49,7 @@ public sealed class ReadinessTests
     }
 
     [Fact]
-    public async Task readiness_reports_stripe_mode_and_unconfigured_hooks()
+    public async Task readiness_reports_stripe_mode_and_the_job_queue()
     {
         await using var api = new BillingApiFactory();
         api.Settings["STRIPE_SECRET_KEY"] = "sk_test_51Hreadinesscheck000000";
@@ -59,8 +59,7 @@ public sealed class ReadinessTests
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal("test", body.GetProperty("stripe").GetProperty("mode").GetString());
-        Assert.Equal("not configured", body.GetProperty("jobs").GetProperty("status").GetString());
-        Assert.Equal("not configured", body.GetProperty("projections").GetProperty("status").GetString());
+        Assert.Equal("ok", body.GetProperty("jobs").GetProperty("status").GetString());
         Assert.DoesNotContain("sk_test_", body.GetRawText(), StringComparison.Ordinal);
     }
 
