@@ -118,6 +118,15 @@ public sealed partial class EventStore
         var current = 0;
         try
         {
+            if (batch.BatchCommands.Count == uow.Appends.Count)
+            {
+                // Only append commands, all one SQL text: prepared once per physical connection
+                // (a no-op afterwards), which spares the server parsing and planning the call for
+                // every append. Extra commands are left unprepared: their SQL is the caller's and
+                // may vary, and every distinct prepared text stays on the connection.
+                await batch.PrepareAsync(ct);
+            }
+
             await using var reader = await batch.ExecuteReaderAsync(ct);
             foreach (var append in uow.Appends)
             {
