@@ -93,7 +93,7 @@ public sealed partial class EventStoreBenchmark : IBenchmark
             var rounds = Option(args, "--rounds") is { } r ? int.Parse(r, System.Globalization.CultureInfo.InvariantCulture) : quick ? 3 : 4;
             var only = Option(args, "--only")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
             return quick
-                ? new(rounds, TimeSpan.FromSeconds(0.3), TimeSpan.FromSeconds(1.5), only)
+                ? new(rounds, TimeSpan.FromSeconds(0.3), TimeSpan.FromSeconds(1.2), only)
                 : new(rounds, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(8), only);
         }
 
