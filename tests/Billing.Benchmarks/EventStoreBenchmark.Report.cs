@@ -27,7 +27,7 @@ public sealed partial class EventStoreBenchmark
         }
 
         Console.WriteLine();
-        Console.WriteLine("ratio = ledger events/s / raw events/s, best round of each (the summary line); per round = each adjacent pair;");
+        Console.WriteLine("ratio = median over rounds of ledger events/s / raw events/s, each pair run back to back (the summary line);");
         Console.WriteLine("CPU ratio = raw CPU/event / ledger CPU/event, lowest of each (client + server CPU, steadier than throughput under load)");
         var batchVsCopy = Line("batch/copy", results, "batch", "copy", BatchTarget);
         Line("single/insert c1", results, "single_c1", "insert_c1", SingleTarget);
@@ -35,14 +35,18 @@ public sealed partial class EventStoreBenchmark
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"eventstore batch_vs_copy={batchVsCopy:0.00} single_vs_insert_c16={singleC16:0.00}"));
     }
 
+    /// <summary>The ratio judged against the target is the median of the per-round pairs: each
+    /// pair ran back to back (order alternating), so load from other processes drifting over the
+    /// run cancels out, where the ratio of two independent bests rewards whichever side happened
+    /// to get the quietest second. Both are printed.</summary>
     private static double Line(string name, Dictionary<string, List<LoadResult>> results, string ledger, string raw, double target)
     {
-        var ratio = Best(results[ledger]).ItemsPerSecond / Best(results[raw]).ItemsPerSecond;
         var paired = results[ledger].Zip(results[raw], (l, r) => l.ItemsPerSecond / r.ItemsPerSecond).ToList();
-        var perRound = string.Join(", ", paired.Select(F));
+        var ratio = Median(paired);
+        var bestVsBest = Best(results[ledger]).ItemsPerSecond / Best(results[raw]).ItemsPerSecond;
         var cpuRatio = MinCpu(results[raw]) / MinCpu(results[ledger]);
         var verdict = ratio >= target ? "met" : "MISSED";
-        Console.WriteLine($"{name,-18} {F(ratio),5} (target >= {F(target)}) {verdict,-6} per round: {perRound} (median {F(Median(paired))}); CPU ratio {F(cpuRatio)}");
+        Console.WriteLine($"{name,-18} {F(ratio),5} (target >= {F(target)}) {verdict,-6} per round: {string.Join(", ", paired.Select(F))}; best/best {F(bestVsBest)}; CPU ratio {F(cpuRatio)}");
         return ratio;
     }
 
