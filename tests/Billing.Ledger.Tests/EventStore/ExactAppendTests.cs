@@ -41,6 +41,23 @@ public sealed class ExactAppendTests(DatabaseFixture db) : IClassFixture<Databas
     }
 
     [Fact]
+    public async Task a_single_exact_append_stores_its_metadata_headers_and_data()
+    {
+        var stream = await StreamAtVersionTwo();
+        var metadata = new EventMetadata("corr-7", "cause-7", "user:ops", new Dictionary<string, string> { ["source"] = "webhook", ["shared"] = "uow" });
+        var e = new NewEvent(Guid.CreateVersion7(), new ThingHappened("c", 4200, "EUR"), new Dictionary<string, string> { ["shared"] = "event" });
+
+        await _store.AppendAsync("acme", stream, "thing", ExpectedVersion.Exact(2), [e], metadata);
+
+        var stored = (await _store.ReadStreamAsync("acme", stream)).Single(x => x.Version == 3);
+        Assert.Equal(e.EventId, stored.EventId);
+        Assert.Equal(new ThingHappened("c", 4200, "EUR"), stored.Data);
+        Assert.Equal(("corr-7", "cause-7", "user:ops"), (stored.Metadata.CorrelationId, stored.Metadata.CausationId, stored.Metadata.Actor));
+        Assert.Equal("webhook", stored.Metadata.Headers!["source"]);
+        Assert.Equal("event", stored.Metadata.Headers!["shared"]);
+    }
+
+    [Fact]
     public async Task a_retry_of_an_exact_append_returns_the_original_result()
     {
         var stream = await StreamAtVersionTwo();
