@@ -23,6 +23,9 @@ public sealed class BenchDatabase : IAsyncDisposable
 
     public NpgsqlDataSource DataSource { get; }
 
+    /// <summary>Counts this process's CPU and, for the embedded cluster, the server's.</summary>
+    public CpuMeter Cpu => new(_cluster is null ? null : ServerPid(_cluster));
+
     /// <summary>Where the server came from, for the report header.</summary>
     public string Origin => _cluster is null ? "BILLING_TEST_DB" : $"embedded durable cluster on port {_cluster.Port}";
 
@@ -79,6 +82,9 @@ public sealed class BenchDatabase : IAsyncDisposable
 
         await ExecuteAsync(_adminConnectionString, $"DROP DATABASE IF EXISTS \"{_name}\" WITH (FORCE)", CancellationToken.None);
     }
+
+    private static int ServerPid(EmbeddedPostgres cluster) =>
+        int.Parse(File.ReadLines(Path.Combine(cluster.DataDirectory, "postmaster.pid")).First(), System.Globalization.CultureInfo.InvariantCulture);
 
     private static async Task ExecuteAsync(string connectionString, string sql, CancellationToken ct)
     {

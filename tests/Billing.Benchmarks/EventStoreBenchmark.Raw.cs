@@ -1,4 +1,5 @@
 using Billing.Ledger.EventStore;
+using Npgsql;
 using NpgsqlTypes;
 
 namespace Billing.Benchmarks;
@@ -62,7 +63,8 @@ public sealed partial class EventStoreBenchmark
         return async ct =>
         {
             var s = next++ % StreamsPerSingleWorker;
-            await using var command = store.DataSource.CreateCommand(RawInsertSql);
+            await using var connection = await store.DataSource.OpenConnectionAsync(ct);
+            await using var command = new NpgsqlCommand(RawInsertSql, connection);
             var p = command.Parameters;
             p.Add(new() { Value = Guid.CreateVersion7(), NpgsqlDbType = NpgsqlDbType.Uuid });
             p.Add(new() { Value = Tenant, NpgsqlDbType = NpgsqlDbType.Text });
@@ -73,6 +75,8 @@ public sealed partial class EventStoreBenchmark
             p.Add(new() { Value = Metadata.CorrelationId, NpgsqlDbType = NpgsqlDbType.Text });
             p.Add(new() { Value = DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
             p.Add(new() { Value = Metadata.Actor, NpgsqlDbType = NpgsqlDbType.Text });
+            // Prepared like the store's own append: a round trip only the first time per connection.
+            await command.PrepareAsync(ct);
             await command.ExecuteNonQueryAsync(ct);
             versions[s]++;
             return 1;

@@ -42,46 +42,63 @@ public sealed partial class EventStoreBenchmark : IBenchmark
         await using var db = await BenchDatabase.CreateAsync("eventstore", ct: ct);
         await db.ExecuteAsync(RawSchemaSql, ct);
         var store = new EventStore(db.DataSource, new EventTypeRegistry().Register<BenchPaymentRecorded>(BenchPaymentRecorded.WireName));
-        var cases = Cases(store);
+        var cases = Cases(store).Where(c => settings.Only is null || settings.Only.Contains(c.Key)).ToList();
         Console.WriteLine($"eventstore: {db.Origin}; {Environment.ProcessorCount} cores; event data {store.Registry.Serialize(Payload).Length} bytes of JSON; " +
                           $"{settings.Rounds} rounds x (warm-up {settings.Warmup.TotalSeconds:0.#} s + {settings.Duration.TotalSeconds:0.#} s) per case");
 
+        var cpu = db.Cpu;
         var results = cases.ToDictionary(c => c.Key, _ => new List<LoadResult>());
         for (var round = 1; round <= settings.Rounds; round++)
         {
-            foreach (var benchCase in cases)
+            foreach (var benchCase in InRoundOrder(cases, round))
             {
                 await db.ExecuteAsync(benchCase.ResetSql, ct);
                 await db.CheckpointAsync(ct);
-                var result = await LoadRunner.RunAsync(benchCase.Concurrency, settings.Warmup, settings.Duration, benchCase.CreateWorker, ct);
+                var result = await LoadRunner.RunAsync(benchCase.Concurrency, settings.Warmup, settings.Duration, benchCase.CreateWorker, cpu, ct);
                 results[benchCase.Key].Add(result);
-                Console.WriteLine($"  round {round} {benchCase.Label,-42} {result.ItemsPerSecond,10:N0} events/s");
+                Console.WriteLine($"  round {round} {benchCase.Label,-42} {result.ItemsPerSecond,10:N0} events/s {result.ClientCpuMicrosecondsPerItem,5:N0} + {result.ServerCpuMicrosecondsPerItem,4:N0} us CPU/event (client + server)");
             }
         }
 
-        Report(cases, results);
+        Report(cases, results, cpu.IncludesServer);
         return 0;
     }
 
-    private IReadOnlyList<BenchCase> Cases(EventStore store) =>
+    // Each ledger case runs right next to its baseline, and the pair swaps order every round, so
+    // load from other processes drifting over time hits both sides of a ratio alike.
+    private static IReadOnlyList<BenchCase> Cases(EventStore store) =>
     [
         new("copy", "(a) raw COPY, 1,000 rows/call", 1, "TRUNCATE bench.raw_copy RESTART IDENTITY", _ => RawCopyWorker(store)),
-        new("insert_c1", "(b) raw INSERT txn, c1", 1, "TRUNCATE bench.raw_insert RESTART IDENTITY", w => RawInsertWorker(store, w)),
-        new("insert_c16", "(b) raw INSERT txn, c16", 16, "TRUNCATE bench.raw_insert RESTART IDENTITY", w => RawInsertWorker(store, w)),
         new("batch", "(c) ledger batch, 100 streams x 10 events", 1, LedgerResetSql, _ => LedgerBatchWorker(store)),
+        new("insert_c1", "(b) raw INSERT txn, c1", 1, "TRUNCATE bench.raw_insert RESTART IDENTITY", w => RawInsertWorker(store, w)),
         new("single_c1", "(d) ledger single Exact append, c1", 1, LedgerResetSql, w => LedgerSingleWorker(store, w)),
+        new("insert_c16", "(b) raw INSERT txn, c16", 16, "TRUNCATE bench.raw_insert RESTART IDENTITY", w => RawInsertWorker(store, w)),
         new("single_c16", "(d) ledger single Exact append, c16", 16, LedgerResetSql, w => LedgerSingleWorker(store, w)),
     ];
+
+    private static IEnumerable<BenchCase> InRoundOrder(IReadOnlyList<BenchCase> cases, int round) =>
+        round % 2 == 1 ? cases : cases.Chunk(2).SelectMany(pair => pair.Reverse());
 
     private const string LedgerResetSql = "TRUNCATE ledger.events, ledger.streams RESTART IDENTITY";
 
     private sealed record BenchCase(string Key, string Label, int Concurrency, string ResetSql, Func<int, Func<CancellationToken, Task<int>>> CreateWorker);
 
-    private sealed record BenchSettings(int Rounds, TimeSpan Warmup, TimeSpan Duration)
+    /// <summary><c>--quick</c> (under a minute), <c>--rounds N</c>, <c>--only copy,batch</c> (case keys,
+    /// for profiling one path; the summary line then needs the cases it compares).</summary>
+    private sealed record BenchSettings(int Rounds, TimeSpan Warmup, TimeSpan Duration, IReadOnlySet<string>? Only)
     {
-        public static BenchSettings From(string[] args) => args.Contains("--quick", StringComparer.Ordinal)
-            ? new(2, TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(2))
-            : new(3, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(8));
+        public static BenchSettings From(string[] args)
+        {
+            var quick = args.Contains("--quick", StringComparer.Ordinal);
+            var rounds = Option(args, "--rounds") is { } r ? int.Parse(r, System.Globalization.CultureInfo.InvariantCulture) : quick ? 3 : 4;
+            var only = Option(args, "--only")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
+            return quick
+                ? new(rounds, TimeSpan.FromSeconds(0.3), TimeSpan.FromSeconds(1.2), only)
+                : new(rounds, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(8), only);
+        }
+
+        private static string? Option(string[] args, string name) =>
+            Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 }
 

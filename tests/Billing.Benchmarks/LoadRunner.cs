@@ -4,9 +4,16 @@ namespace Billing.Benchmarks;
 
 /// <summary>One measured run: how many items (events, rows, jobs) went through and how long each
 /// operation took.</summary>
-public sealed record LoadResult(int Concurrency, long Operations, long Items, TimeSpan Elapsed, TimeSpan P50, TimeSpan P99)
+public sealed record LoadResult(int Concurrency, long Operations, long Items, TimeSpan Elapsed, TimeSpan P50, TimeSpan P99, TimeSpan ClientCpu, TimeSpan ServerCpu)
 {
     public double ItemsPerSecond => Items / Elapsed.TotalSeconds;
+
+    /// <summary>CPU (client plus server, see <see cref="CpuMeter"/>) per item, in microseconds.</summary>
+    public double CpuMicrosecondsPerItem => (ClientCpu + ServerCpu).TotalMicroseconds / Items;
+
+    public double ClientCpuMicrosecondsPerItem => ClientCpu.TotalMicroseconds / Items;
+
+    public double ServerCpuMicrosecondsPerItem => ServerCpu.TotalMicroseconds / Items;
 }
 
 /// <summary>Drives <c>concurrency</c> workers, each calling its own operation back to back: first
@@ -20,15 +27,18 @@ public static class LoadRunner
         TimeSpan warmup,
         TimeSpan duration,
         Func<int, Func<CancellationToken, Task<int>>> createWorker,
+        CpuMeter cpu,
         CancellationToken ct)
     {
         var workers = Enumerable.Range(0, concurrency).Select(createWorker).ToList();
         await PhaseAsync(workers, warmup, recorder: null, ct);
         var recorder = new LatencyRecorder();
+        var cpuBefore = cpu.Now();
         var started = Stopwatch.GetTimestamp();
         var (operations, items) = await PhaseAsync(workers, duration, recorder, ct);
         var elapsed = Stopwatch.GetElapsedTime(started);
-        return new LoadResult(concurrency, operations, items, elapsed, recorder.P50, recorder.P99);
+        var cpuAfter = cpu.Now();
+        return new LoadResult(concurrency, operations, items, elapsed, recorder.P50, recorder.P99, cpuAfter.Client - cpuBefore.Client, cpuAfter.Server - cpuBefore.Server);
     }
 
     private static async Task<(long Operations, long Items)> PhaseAsync(
