@@ -13,7 +13,7 @@ internal sealed class Replay(EventStore store, IProjection projection)
     /// <summary>Replays from <paramref name="query"/>'s start until a page comes back short.
     /// Writes go through <paramref name="writer"/> (in <paramref name="tx"/> when given, else
     /// each page commits on its own). Returns the last position replayed and the event count.</summary>
-    public async Task<(LogPosition Last, long Count)> RunAsync(NpgsqlConnection writer, NpgsqlTransaction? tx, TableTarget target, LogQuery query, Func<long, Task>? onPage, CancellationToken ct)
+    public async Task<(long Last, long Count)> RunAsync(NpgsqlConnection writer, NpgsqlTransaction? tx, TableTarget target, LogQuery query, Func<long, Task>? onPage, CancellationToken ct)
     {
         var last = query.After;
         long count = 0;
@@ -30,7 +30,7 @@ internal sealed class Replay(EventStore store, IProjection projection)
                 break;
             }
 
-            last = events[^1].Position;
+            last = events[^1].GlobalPosition;
             if (events.Count == query.Limit && tx is null)
             {
                 pending = _log.ReadAsync(query with { After = last }, null, null, ct);
@@ -65,18 +65,18 @@ internal sealed class Replay(EventStore store, IProjection projection)
         }
         catch (Exception ex) when (ex is not OperationCanceledException && !Projector.IsTransient(ex))
         {
-            throw new ReplayFailedException(projection.Name, events[0].Position, events[^1].Position, ex);
+            throw new ReplayFailedException(projection.Name, events[0].GlobalPosition, events[^1].GlobalPosition, ex);
         }
     }
 }
 
 /// <summary>A rebuild or as-of build met an event the projection cannot apply; nothing was swapped.</summary>
-public sealed class ReplayFailedException(string projection, LogPosition from, LogPosition to, Exception inner)
+public sealed class ReplayFailedException(string projection, long from, long to, Exception inner)
     : Exception($"Projection '{projection}' failed to apply the page {from}..{to}: {inner.Message}", inner)
 {
     public string Projection { get; } = projection;
 
-    public LogPosition From { get; } = from;
+    public long From { get; } = from;
 
-    public LogPosition To { get; } = to;
+    public long To { get; } = to;
 }

@@ -39,10 +39,10 @@ public sealed partial class ProjectionRebuilder(EventStore store, ProjectionCata
             await CreateShadowAsync(writer, registration.Projection, ct);
 
             // An async projection's shadow is built up to the live checkpoint as it was now and
-            // caught up to where it is at swap time; an inline one is built up to the head.
+            // caught up to where it is at swap time; an inline one up to a settled head.
             var initial = await ProjectionStateStore.LoadAsync(store.DataSource, name, ct);
-            var bound = registration.Mode == ProjectionMode.Async ? initial.Checkpoint : (LogPosition?)null;
-            var query = new LogQuery(LogPosition.Start, options.PageSize, registration.Projection.EventTypes, UpTo: bound);
+            var bound = registration.Mode == ProjectionMode.Async ? initial.Checkpoint : await LogFence.SettledAsync(store.DataSource, ct);
+            var query = new LogQuery(0, options.PageSize, bound, registration.Projection.EventTypes);
             var lastReport = TimeSpan.Zero;
             var (built, count) = await new Replay(store, registration.Projection).RunAsync(writer, null, TableTarget.Shadow, query, async events =>
             {
