@@ -92,6 +92,14 @@ public sealed partial class ProjectionRebuilder
         }
     }
 
+    private static async Task MakeShadowDurableAsync(NpgsqlConnection connection, IProjection projection, CancellationToken ct)
+    {
+        foreach (var table in projection.Tables)
+        {
+            await ExecAsync(connection, null, $"ALTER TABLE {ReadModelNames.Shadow(table.Name)} SET LOGGED", ct);
+        }
+    }
+
     private static async Task ExecAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, string sql, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand(sql, connection, tx);

@@ -56,6 +56,11 @@ public sealed partial class ProjectionRebuilder(EventStore store, ProjectionCata
             }, ct);
 
             await CreateShadowIndexesAsync(writer, registration.Projection, ct);
+            if (!options.VerifyOnly)
+            {
+                await MakeShadowDurableAsync(writer, registration.Projection, ct);
+            }
+
             var (caughtUp, verify) = await FinishAsync(writer, registration, built, options, ct);
             options.Progress?.Report(new RebuildProgress(count + caughtUp, Math.Max(total, count + caughtUp), clock.Elapsed));
             return new RebuildResult(name, count + caughtUp, clock.Elapsed, !options.VerifyOnly, verify);

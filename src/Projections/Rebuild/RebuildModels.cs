@@ -2,7 +2,7 @@ namespace Billing.Projections;
 
 /// <summary>How to rebuild. <paramref name="VerifyOnly"/>: build the shadow and compare it with
 /// the live tables, never swapping.</summary>
-public sealed record RebuildOptions(bool VerifyOnly = false, int PageSize = 5_000, IProgress<RebuildProgress>? Progress = null, int MaxDifferences = 10);
+public sealed record RebuildOptions(bool VerifyOnly = false, int PageSize = 50_000, IProgress<RebuildProgress>? Progress = null, int MaxDifferences = 10);
 
 /// <summary>Progress of a rebuild, reported after every page.</summary>
 /// <param name="Total">Events the projection handles in the log when the rebuild began (an estimate: more may arrive).</param>
