@@ -1,6 +1,7 @@
 using System.Reflection;
 using Billing.Host.Database;
 using Billing.Host.Health;
+using Billing.Host.Projections;
 using Billing.Ledger.EventStore;
 using Billing.Ledger.Postgres;
 using Npgsql;
@@ -39,9 +40,12 @@ public static class BillingApp
         }
 
         AddLedger(builder.Services, connectionString);
+        builder.Services.AddProjectionEngine(builder.Configuration);
         var app = builder.Build();
         await app.Services.GetRequiredService<Migrator>().ApplyAsync(ct);
+        await app.Services.GetRequiredService<Billing.Projections.ReadModelSchema>().EnsureAsync(ct);
         app.MapHealthEndpoints();
+        app.MapProjectionEndpoints();
         return app;
     }
 

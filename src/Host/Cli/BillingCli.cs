@@ -12,6 +12,7 @@ public static class BillingCli
         var serve = ServeCommand();
         root.Subcommands.Add(serve);
         root.Subcommands.Add(MigrateCommand());
+        root.Subcommands.Add(Billing.Host.Projections.ProjectionsCommand.Create());
         root.SetAction((parse, ct) => ServeAsync(parse.UnmatchedTokens.ToArray(), ct));
         root.TreatUnmatchedTokensAsErrors = false;
 

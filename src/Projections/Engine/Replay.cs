@@ -122,14 +122,3 @@ internal sealed class Replay(EventStore store, IProjection projection)
         }
     }
 }
-
-/// <summary>A rebuild or as-of build met an event the projection cannot apply; nothing was swapped.</summary>
-public sealed class ReplayFailedException(string projection, long from, long to, Exception inner)
-    : Exception($"Projection '{projection}' failed to apply the page {from}..{to}: {inner.Message}", inner)
-{
-    public string Projection { get; } = projection;
-
-    public long From { get; } = from;
-
-    public long To { get; } = to;
-}

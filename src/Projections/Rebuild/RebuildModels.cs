@@ -51,3 +51,14 @@ public sealed class RebuildInProgressException(string projection) : Exception($"
 {
     public string Projection { get; } = projection;
 }
+
+/// <summary>A rebuild or as-of build met an event the projection cannot apply; nothing was swapped.</summary>
+public sealed class ReplayFailedException(string projection, long from, long to, Exception inner)
+    : Exception($"Projection '{projection}' failed to apply the page {from}..{to}: {inner.Message}", inner)
+{
+    public string Projection { get; } = projection;
+
+    public long From { get; } = from;
+
+    public long To { get; } = to;
+}
