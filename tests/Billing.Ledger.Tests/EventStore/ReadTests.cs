@@ -66,7 +66,9 @@ public sealed class ReadTests(DatabaseFixture db) : IClassFixture<DatabaseFixtur
         await store.AppendAsync(tenant, NewStream(), "thing", ExpectedVersion.NoStream, [NewEvent.For(new ThingRenamedV2("x", "why"))]);
         await store.AppendAsync(tenant, NewStream(), "thing", ExpectedVersion.NoStream, [Thing("two")]);
 
-        var page = await store.ReadAllAsync(LogPosition.Start, 100, new LogFilter(tenant, ["test.thing_happened.v1"]));
+        var page = await Poll.UntilAsync(
+            () => store.ReadAllAsync(LogPosition.Start, 100, new LogFilter(tenant, ["test.thing_happened.v1"])),
+            p => p.Events.Count >= 2, what: "both committed events to become readable");
 
         Assert.Equal(["one", "two"], page.Events.Select(e => ((ThingHappened)e.Data).Name));
         Assert.Equal(page.Events[^1].Position, page.Next);
@@ -96,7 +98,9 @@ public sealed class ReadTests(DatabaseFixture db) : IClassFixture<DatabaseFixtur
 
         await tx.CommitAsync();
 
-        var afterCommit = await store.ReadAllAsync(whileHeld.Next, 100, filter);
+        var afterCommit = await Poll.UntilAsync(
+            () => store.ReadAllAsync(whileHeld.Next, 100, filter),
+            p => whileHeld.Events.Count + p.Events.Count >= 2, what: "the held transaction's event");
         var delivered = whileHeld.Events.Concat(afterCommit.Events).Select(e => ((ThingHappened)e.Data).Name).ToList();
         Assert.Equal(["held", "quick"], delivered);
     }
