@@ -67,7 +67,12 @@ public sealed partial class ProjectionRebuilder(EventStore store, ProjectionCata
         }
         finally
         {
-            await StampAsync(lease.Connection, ClearSql, name, null, CancellationToken.None);
+            // A broken lease connection means the rebuild is failing anyway; its heartbeat then
+            // goes stale and status stops showing "rebuilding" on its own.
+            if (lease.Connection.State == System.Data.ConnectionState.Open)
+            {
+                await StampAsync(lease.Connection, ClearSql, name, null, CancellationToken.None);
+            }
         }
     }
 
