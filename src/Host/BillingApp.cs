@@ -6,6 +6,7 @@ using Billing.Host.Invoices;
 using Billing.Host.Metrics;
 using Billing.Host.StripeSetup;
 using Billing.Host.Webhooks;
+using Billing.Host.Projections;
 using Billing.Ledger.EventStore;
 using Billing.Ledger.Jobs;
 using Billing.Ledger.Observability;
@@ -68,17 +69,18 @@ public static partial class BillingApp
 
     private static async Task<WebApplication> BuildOnAsync(WebApplicationBuilder builder, string connectionString, bool embedded, Action<WebApplicationBuilder>? configure, CancellationToken ct)
     {
-
         AddLedger(builder.Services, connectionString);
         AddOperatorSurface(builder);
         builder.Services.AddInvoicing(builder.Configuration);
         await builder.AddStripeAsync(ct);
+        builder.Services.AddProjectionEngine(builder.Configuration);
         configure?.Invoke(builder);
         var app = builder.Build();
 
         // Listening before anything is measured: counters added earlier would be lost.
         app.Services.GetRequiredService<PrometheusExporter>();
         await app.Services.GetRequiredService<Migrator>().ApplyAsync(ct);
+        await app.Services.GetRequiredService<Billing.Projections.ReadModelSchema>().EnsureAsync(ct);
         await ApiKeyBootstrap.RunAsync(app.Services.GetRequiredService<ApiKeyStore>(), app.Configuration, embedded, app.Logger, ct);
         LogStartup(app);
 
@@ -96,6 +98,7 @@ public static partial class BillingApp
         app.MapMetricsEndpoints(app.Configuration);
         app.MapInvoicing();
         app.MapStripeWebhookEndpoints();
+        app.MapProjectionEndpoints();
         foreach (var module in app.Services.GetServices<IEndpointModule>())
         {
             module.Map(app);

@@ -64,20 +64,11 @@ public static class Eventually
         }
     }
 
-    /// <summary>Waits until no committed event lies after the projection's checkpoint. (The
-    /// visible head can lag behind committed events while any transaction, even a daemon's
-    /// own page, is open, so "checkpoint = visible head" alone would stop waiting too early.)</summary>
+    /// <summary>Waits until no committed event lies after the projection's checkpoint.</summary>
     public static Task CaughtUpAsync(DatabaseFixture db, EventStore store, ProjectionCatalog catalog, string projection) =>
         UntilAsync(async () => await db.ScalarAsync<long>("""
             SELECT count(*) FROM ledger.events e, ledger.projection_state s
-             WHERE s.name = $1 AND (e.tx_id, e.global_position) > (s.checkpoint_tx, s.checkpoint_position)
+             WHERE s.name = $1 AND e.global_position > s.checkpoint_position
             """, projection) == 0 && (await new ProjectionStatusReader(store, catalog).ReadAsync(projection)).LagEvents == 0, $"{projection} caught up");
 
-    /// <summary>Waits until the projection's checkpoint has reached the visible head.</summary>
-    public static Task CaughtUpWithVisibleAsync(DatabaseFixture db, EventStore store, ProjectionCatalog catalog, string projection) =>
-        UntilAsync(async () =>
-        {
-            var status = await new ProjectionStatusReader(store, catalog).ReadAsync(projection);
-            return status.Checkpoint >= status.Head && status.LagEvents == 0;
-        }, $"{projection} caught up");
 }

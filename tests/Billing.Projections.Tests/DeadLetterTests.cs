@@ -19,7 +19,7 @@ public sealed class DeadLetterTests(DatabaseFixture db) : IClassFixture<Database
         await Eventually.CaughtUpAsync(db, store, catalog, projection.Name);
 
         var letter = Assert.Single(await letters.ListAsync(projection.Name));
-        Assert.Equal(bad.FirstPosition, letter.Position.GlobalPosition);
+        Assert.Equal(bad.FirstPosition, letter.Position);
         Assert.Equal("dl-bad", letter.StreamId);
         Assert.Equal(3, letter.Attempts);
         Assert.Contains("refusing to project", letter.Error, StringComparison.Ordinal);

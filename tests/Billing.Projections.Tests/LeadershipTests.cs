@@ -33,22 +33,6 @@ public sealed class LeadershipTests(DatabaseFixture db) : IClassFixture<Database
         await Task.WhenAll(writers);
 
         await Eventually.CaughtUpAsync(db, store, catalog, projection.Name);
-        foreach (var l in await new DeadLetterStore(store, catalog).ListAsync(projection.Name, includeResolved: true))
-        {
-            Console.WriteLine($"DEBUG {l}");
-        }
-
-        foreach (var l in await db.RowsAsync("(SELECT e.tx_id, e.global_position, e.stream_id, e.version FROM ledger.events e WHERE e.stream_id LIKE 'lead-%' AND NOT EXISTS (SELECT 1 FROM rm.lead_two_applied a WHERE a.event_id = e.event_id))"))
-        {
-            Console.WriteLine($"DEBUG missing {l}");
-        }
-
-        Console.WriteLine("DEBUG " + string.Join(" ", await db.RowsAsync("ledger.projection_state")));
-        foreach (var l in await db.RowsAsync("(SELECT a.stream_id, a.version, a.tx_id, a.global_position, b.version AS bv, b.tx_id AS btx, b.global_position AS bpos FROM ledger.events a JOIN ledger.events b ON a.tenant_id = b.tenant_id AND a.stream_id = b.stream_id AND a.version < b.version AND (a.tx_id, a.global_position) > (b.tx_id, b.global_position))"))
-        {
-            Console.WriteLine($"DEBUG inversion {l}");
-        }
-
         Assert.Equal(150L, await db.ScalarAsync<long>("SELECT count(*) FROM rm.lead_two_applied WHERE account_id LIKE 'lead-%'"));
         Assert.Equal(150L, await db.ScalarAsync<long>("SELECT sum(balance)::bigint FROM rm.lead_two WHERE account_id LIKE 'lead-%'"));
         Assert.Empty(await new DeadLetterStore(store, catalog).ListAsync(projection.Name, includeResolved: true));

@@ -88,6 +88,58 @@ public sealed class RebuildTests(DatabaseFixture db) : IClassFixture<DatabaseFix
         Assert.Null(await db.ScalarAsync<string>("SELECT to_regclass('rm.rebuild_verify__shadow')::text"));
     }
 
+    [Fact]
+    public async Task rebuilding_an_inline_projection_while_appends_continue_loses_no_write()
+    {
+        var projection = new AccountBalancesProjection("rebuild_busy", tenantPrefix: "rb");
+        var catalog = await db.RegisterAsync(new ProjectionRegistration(projection, ProjectionMode.Inline));
+        var store = db.CreateStore(inline: [new InlineProjection(projection)]);
+        for (var i = 0; i < 100; i++)
+        {
+            await store.DepositAsync("rb", $"rb-{i % 6}", 1);
+        }
+
+        using var stop = new CancellationTokenSource();
+        var writers = Enumerable.Range(0, 3).Select(w => Task.Run(async () =>
+        {
+            var written = 0;
+            while (!stop.IsCancellationRequested)
+            {
+                await store.DepositAsync("rb", $"rb-{(w + written) % 6}", 1);
+                written++;
+            }
+
+            return written;
+        })).ToList();
+        await new ProjectionRebuilder(store, catalog).RebuildAsync(projection.Name, new RebuildOptions(PageSize: 7));
+        await new ProjectionRebuilder(store, catalog).RebuildAsync(projection.Name, new RebuildOptions(PageSize: 13));
+        await stop.CancelAsync();
+        var total = 100 + (await Task.WhenAll(writers)).Sum();
+
+        Assert.Equal(total, await db.ScalarAsync<long>("SELECT sum(balance)::bigint FROM rm.rebuild_busy"));
+        Assert.Equal(total, await db.ScalarAsync<long>("SELECT count(*) FROM rm.rebuild_busy_applied"));
+        Assert.True((await new ProjectionRebuilder(store, catalog).RebuildAsync(projection.Name, new RebuildOptions(VerifyOnly: true))).Verify!.Identical);
+    }
+
+    [Fact]
+    public async Task a_rebuild_that_meets_a_failing_event_swaps_nothing()
+    {
+        var projection = new AccountBalancesProjection("rebuild_poison", tenantPrefix: "rp");
+        var catalog = await db.RegisterAsync(new ProjectionRegistration(projection, ProjectionMode.Inline));
+        var store = db.CreateStore(inline: [new InlineProjection(projection)]);
+        await store.DepositAsync("rp", "rp-1", 5);
+        await store.DepositAsync("rp", "rp-2", 6);
+        var live = await db.RowsAsync("rm.rebuild_poison");
+
+        projection.FailOnAccount = "rp-2";
+        var error = await Assert.ThrowsAsync<ReplayFailedException>(() => new ProjectionRebuilder(store, catalog).RebuildAsync(projection.Name));
+
+        Assert.Contains("refusing to project rp-2", error.Message, StringComparison.Ordinal);
+        Assert.Equal(live, await db.RowsAsync("rm.rebuild_poison"));
+        Assert.Equal(0L, await db.ScalarAsync<long>("SELECT generation FROM ledger.projection_state WHERE name = 'rebuild_poison'"));
+        Assert.Null(await db.ScalarAsync<string>("SELECT rebuild_node FROM ledger.projection_state WHERE name = 'rebuild_poison'"));
+    }
+
     /// <summary>Reports synchronously (Progress&lt;T&gt; posts to the thread pool).</summary>
     private sealed class SyncProgress(List<RebuildProgress> reports) : IProgress<RebuildProgress>
     {

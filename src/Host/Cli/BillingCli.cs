@@ -16,6 +16,7 @@ public static class BillingCli
         root.Subcommands.Add(Billing.Host.Demo.DemoCommand.Create());
         Billing.Host.StripeCli.StripeCommands.AddTo(root);
         root.Subcommands.Add(ConfigCli.Command());
+        root.Subcommands.Add(Billing.Host.Projections.ProjectionsCommand.Create());
         CliRun.SetAction(root, (parse, ct) => ServeAsync(parse.UnmatchedTokens.ToArray(), ct), correlate: false);
         root.TreatUnmatchedTokensAsErrors = false;
         // The generic host handles Ctrl-C/SIGTERM itself (graceful stop, embedded PostgreSQL shut

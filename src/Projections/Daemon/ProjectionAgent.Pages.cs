@@ -1,4 +1,3 @@
-using Billing.Ledger.EventStore;
 using Billing.Projections.Engine;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -25,18 +24,18 @@ internal sealed partial class ProjectionAgent
             return false;
         }
 
-        // The head is read before the page: when the page is not full, every visible handled
-        // event up to that head is in the page, so the checkpoint may move to the head and a
-        // projection of rare event types does not appear to lag behind the whole log.
-        var head = await store.ReadHeadAsync(ct);
-        var page = await store.ReadAllAsync(progress.Checkpoint, options.PageSize, new LogFilter(Types: registration.Projection.EventTypes), ct);
-        var next = page.Events.Count == options.PageSize || page.Next > head ? page.Next : head;
-        if (next <= progress.Checkpoint)
+        // Read only up to a settled position, in position order (see LogFence). When the page is
+        // not full it holds every handled event up to that position, so the checkpoint moves to
+        // it and a projection of rare event types does not appear to lag behind the whole log.
+        var settled = await LogFence.SettledAsync(DataSource, ct);
+        if (settled <= progress.Checkpoint)
         {
             return false;
         }
 
-        var events = page.Events.Select(ProjectedEvent.From).ToList();
+        var page = await _log.ReadAsync(new LogQuery(progress.Checkpoint, options.PageSize, settled, registration.Projection.EventTypes), null, null, ct);
+        var next = page.Count == options.PageSize ? page[^1].GlobalPosition : settled;
+        var events = page.Select(ProjectedEvent.From).ToList();
         try
         {
             var commands = Projector.Commands(registration.Projection, events, TableTarget.Live);
@@ -52,11 +51,11 @@ internal sealed partial class ProjectionAgent
 
     /// <summary>Isolates the failing event of a page: each event commits with its own
     /// checkpoint, so whatever happens to the poison event, the others apply exactly once.</summary>
-    private async Task<bool> ApplyOneByOneAsync(ProjectionProgress progress, IReadOnlyList<ProjectedEvent> events, LogPosition next, CancellationToken ct)
+    private async Task<bool> ApplyOneByOneAsync(ProjectionProgress progress, IReadOnlyList<ProjectedEvent> events, long next, CancellationToken ct)
     {
         foreach (var e in events)
         {
-            var position = e.Position!.Value;
+            var position = e.Position!.Value.GlobalPosition;
             var (outcome, error, attempts) = await TryEventAsync(progress, e, ct);
             if (outcome == Outcome.Fenced)
             {
@@ -99,7 +98,7 @@ internal sealed partial class ProjectionAgent
             try
             {
                 var commands = Projector.Commands(registration.Projection, [e], TableTarget.Live);
-                return (await CommitAsync(progress, commands, e.Position, extra: null, ct) ? Outcome.Applied : Outcome.Fenced, null, attempt);
+                return (await CommitAsync(progress, commands, e.Position!.Value.GlobalPosition, extra: null, ct) ? Outcome.Applied : Outcome.Fenced, null, attempt);
             }
             catch (Exception ex) when (ex is not OperationCanceledException && !Projector.IsTransient(ex))
             {
@@ -113,7 +112,7 @@ internal sealed partial class ProjectionAgent
     /// <summary>Commits read-model commands with the new checkpoint, after locking the state row
     /// and checking it is still what this page was planned against. False: someone else moved
     /// it (another leader, a rebuild swap, a pause); nothing was written.</summary>
-    private async Task<bool> CommitAsync(ProjectionProgress planned, IEnumerable<NpgsqlBatchCommand> commands, LogPosition? next, NpgsqlBatchCommand? extra, CancellationToken ct)
+    private async Task<bool> CommitAsync(ProjectionProgress planned, IEnumerable<NpgsqlBatchCommand> commands, long? next, NpgsqlBatchCommand? extra, CancellationToken ct)
     {
         await using var connection = await DataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);

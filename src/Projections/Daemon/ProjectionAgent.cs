@@ -16,6 +16,7 @@ internal sealed partial class ProjectionAgent(EventStore store, ProjectionRegist
     private const string ReleaseSql = "UPDATE ledger.projection_state SET owner_node = NULL, heartbeat_at = NULL WHERE name = $1 AND owner_node = $2";
 
     private readonly WakeSignal _wake = new();
+    private readonly LogReader _log = new(store);
 
     private NpgsqlDataSource DataSource => store.DataSource;
 

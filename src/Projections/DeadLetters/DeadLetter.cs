@@ -1,5 +1,3 @@
-using Billing.Ledger.EventStore;
-
 namespace Billing.Projections;
 
 /// <summary>An event a projection failed to apply after its retries.</summary>
@@ -8,7 +6,7 @@ namespace Billing.Projections;
 public sealed record DeadLetter(
     long Id,
     string Projection,
-    LogPosition Position,
+    long Position,
     Guid EventId,
     string EventType,
     string TenantId,

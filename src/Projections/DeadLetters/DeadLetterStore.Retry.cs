@@ -1,4 +1,3 @@
-using Billing.Ledger.EventStore;
 using Billing.Projections.Engine;
 using Npgsql;
 
@@ -38,7 +37,7 @@ public sealed partial class DeadLetterStore
         }
 
         var registration = catalog.Get(letter.Projection);
-        var query = new LogQuery(letter.Position with { GlobalPosition = letter.Position.GlobalPosition - 1 }, 1, UpTo: letter.Position, VisibleOnly: false);
+        var query = new LogQuery(letter.Position - 1, 1, letter.Position);
         var events = await new LogReader(store).ReadAsync(query, connection, tx, ct);
         try
         {
@@ -75,7 +74,7 @@ public sealed partial class DeadLetterStore
         command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = false });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = id });
         await using var reader = await command.ExecuteReaderAsync(ct);
-        return await reader.ReadAsync(ct) && reader.GetString(10) == "open" ? Read(reader) : throw new DeadLetterNotFoundException(id);
+        return await reader.ReadAsync(ct) && reader.GetString(9) == "open" ? Read(reader) : throw new DeadLetterNotFoundException(id);
     }
 
     private static async Task ExecAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string sql, object[] args, CancellationToken ct)

@@ -12,16 +12,16 @@ public sealed partial class DeadLetterStore(EventStore store, ProjectionCatalog 
     private const string RecordSql = """
         WITH reopened AS (
             UPDATE ledger.projection_dead_letters
-               SET status = 'open', error = $8, attempts = attempts + $9, failed_at = now(), resolved_at = NULL
-             WHERE projection = $1 AND event_id = $4 AND status = 'requeued'
+               SET status = 'open', error = $7, attempts = attempts + $8, failed_at = now(), resolved_at = NULL
+             WHERE projection = $1 AND event_id = $3 AND status = 'requeued'
             RETURNING id)
-        INSERT INTO ledger.projection_dead_letters (projection, tx_id, global_position, event_id, event_type, tenant_id, stream_id, error, attempts)
-        SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9
+        INSERT INTO ledger.projection_dead_letters (projection, global_position, event_id, event_type, tenant_id, stream_id, error, attempts)
+        SELECT $1, $2, $3, $4, $5, $6, $7, $8
          WHERE NOT EXISTS (SELECT 1 FROM reopened)
         """;
 
     private const string ListSql = """
-        SELECT id, projection, tx_id, global_position, event_id, event_type, tenant_id, stream_id, error, attempts, status, failed_at, resolved_at
+        SELECT id, projection, global_position, event_id, event_type, tenant_id, stream_id, error, attempts, status, failed_at, resolved_at
           FROM ledger.projection_dead_letters
          WHERE ($1::text IS NULL OR projection = $1) AND ($2 OR status <> 'resolved')
          ORDER BY id
@@ -37,7 +37,6 @@ public sealed partial class DeadLetterStore(EventStore store, ProjectionCatalog 
             Parameters =
             {
                 ProjectionStateStore.Text(projection),
-                ProjectionStateStore.Xid(position.TxId),
                 new NpgsqlParameter<long> { TypedValue = position.GlobalPosition },
                 new NpgsqlParameter<Guid> { TypedValue = e.EventId },
                 ProjectionStateStore.Text(e.Type),
@@ -72,7 +71,7 @@ public sealed partial class DeadLetterStore(EventStore store, ProjectionCatalog 
     }
 
     private static DeadLetter Read(NpgsqlDataReader r) => new(
-        r.GetInt64(0), r.GetString(1), new LogPosition(r.GetFieldValue<ulong>(2), r.GetInt64(3)), r.GetGuid(4), r.GetString(5),
-        r.GetString(6), r.GetString(7), r.GetString(8), r.GetInt32(9), r.GetString(10), r.GetFieldValue<DateTimeOffset>(11),
-        r.IsDBNull(12) ? null : r.GetFieldValue<DateTimeOffset>(12));
+        r.GetInt64(0), r.GetString(1), r.GetInt64(2), r.GetGuid(3), r.GetString(4),
+        r.GetString(5), r.GetString(6), r.GetString(7), r.GetInt32(8), r.GetString(9), r.GetFieldValue<DateTimeOffset>(10),
+        r.IsDBNull(11) ? null : r.GetFieldValue<DateTimeOffset>(11));
 }

@@ -5,7 +5,7 @@ using NpgsqlTypes;
 namespace Billing.Projections.Engine;
 
 /// <summary>A projection's progress as stored: its checkpoint, its swap generation and whether it runs.</summary>
-internal sealed record ProjectionProgress(LogPosition Checkpoint, long Generation, bool Paused);
+internal sealed record ProjectionProgress(long Checkpoint, long Generation, bool Paused);
 
 /// <summary>SQL on <c>ledger.projection_state</c>. Every write of read-model rows by the daemon,
 /// a rebuild swap or a dead-letter retry first locks the projection's row with
@@ -13,11 +13,11 @@ internal sealed record ProjectionProgress(LogPosition Checkpoint, long Generatio
 /// planned against (fencing: a node that lost leadership without noticing cannot double-apply).</summary>
 internal static class ProjectionStateStore
 {
-    private const string SelectSql = "SELECT checkpoint_tx, checkpoint_position, generation, state FROM ledger.projection_state WHERE name = $1";
+    private const string SelectSql = "SELECT checkpoint_position, generation, state FROM ledger.projection_state WHERE name = $1";
 
     private const string AdvanceSql = """
         UPDATE ledger.projection_state
-           SET checkpoint_tx = $2, checkpoint_position = $3, last_applied_at = now()
+           SET checkpoint_position = $2, last_applied_at = now()
          WHERE name = $1
         """;
 
@@ -25,7 +25,7 @@ internal static class ProjectionStateStore
     private const string ResolveRequeuedSql = """
         UPDATE ledger.projection_dead_letters
            SET status = 'resolved', resolved_at = now()
-         WHERE projection = $1 AND status = 'requeued' AND (tx_id, global_position) <= ($2, $3)
+         WHERE projection = $1 AND status = 'requeued' AND global_position <= $2
         """;
 
     public static async Task<ProjectionProgress> LoadAsync(NpgsqlDataSource dataSource, string name, CancellationToken ct)
@@ -40,11 +40,11 @@ internal static class ProjectionStateStore
         return await ReadAsync(command, name, ct);
     }
 
-    public static NpgsqlBatchCommand Advance(string name, LogPosition next) =>
-        new(AdvanceSql) { Parameters = { Text(name), Xid(next.TxId), new NpgsqlParameter<long> { TypedValue = next.GlobalPosition } } };
+    public static NpgsqlBatchCommand Advance(string name, long next) =>
+        new(AdvanceSql) { Parameters = { Text(name), new NpgsqlParameter<long> { TypedValue = next } } };
 
-    public static NpgsqlBatchCommand ResolveRequeued(string name, LogPosition upTo) =>
-        new(ResolveRequeuedSql) { Parameters = { Text(name), Xid(upTo.TxId), new NpgsqlParameter<long> { TypedValue = upTo.GlobalPosition } } };
+    public static NpgsqlBatchCommand ResolveRequeued(string name, long upTo) =>
+        new(ResolveRequeuedSql) { Parameters = { Text(name), new NpgsqlParameter<long> { TypedValue = upTo } } };
 
     public static NpgsqlParameter<string> Text(string value) => new() { TypedValue = value };
 
@@ -59,6 +59,6 @@ internal static class ProjectionStateStore
             throw new UnknownProjectionException(name);
         }
 
-        return new ProjectionProgress(new LogPosition(reader.GetFieldValue<ulong>(0), reader.GetInt64(1)), reader.GetInt64(2), reader.GetString(3) == "paused");
+        return new ProjectionProgress(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2) == "paused");
     }
 }

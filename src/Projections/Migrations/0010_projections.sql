@@ -1,8 +1,8 @@
 -- Projection engine: read-model schema, per-projection state (checkpoint, leadership,
 -- rebuild progress), dead letters, and a NOTIFY on appends that wakes the async daemons.
 -- Invariants:
---  * A projection's checkpoint (checkpoint_tx, checkpoint_position) is a commit-order log
---    position; every event at or before it (that the projection handles) is reflected in the
+--  * A projection's checkpoint is a settled global_position (no running transaction can still
+--    commit an event at or below it); every handled event at or before it is reflected in the
 --    live tables exactly once, because the daemon commits each page's writes and the new
 --    checkpoint in one transaction that first locks this row and re-checks the checkpoint.
 --  * generation increases on every rebuild swap; a daemon page read against an older
@@ -14,7 +14,6 @@ CREATE TABLE ledger.projection_state (
     name                 text        PRIMARY KEY,
     mode                 text        NOT NULL CHECK (mode IN ('inline', 'async')),
     state                text        NOT NULL DEFAULT 'running' CHECK (state IN ('running', 'paused')),
-    checkpoint_tx        xid8        NOT NULL DEFAULT '0',
     checkpoint_position  bigint      NOT NULL DEFAULT 0,
     generation           bigint      NOT NULL DEFAULT 0,
     owner_node           text        NULL,
@@ -30,7 +29,6 @@ CREATE TABLE ledger.projection_state (
 CREATE TABLE ledger.projection_dead_letters (
     id               bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     projection       text        NOT NULL REFERENCES ledger.projection_state (name),
-    tx_id            xid8        NOT NULL,
     global_position  bigint      NOT NULL,
     event_id         uuid        NOT NULL,
     event_type       text        NOT NULL,

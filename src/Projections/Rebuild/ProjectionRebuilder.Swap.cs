@@ -12,14 +12,14 @@ public sealed partial class ProjectionRebuilder
     private const string ResolveRebuiltSql = """
         UPDATE ledger.projection_dead_letters
            SET status = 'resolved', resolved_at = now()
-         WHERE projection = $1 AND status <> 'resolved' AND (tx_id, global_position) <= ($2, $3)
+         WHERE projection = $1 AND status <> 'resolved' AND global_position <= $2
         """;
 
     /// <summary>The final transaction. Async: locks the state row (the daemon's next page waits),
     /// catches the shadow up to the live checkpoint. Inline: locks the live tables against
     /// writers (readers continue), catches the shadow up to every committed event; appends in
     /// flight write after the swap, into the new tables. Then compares, or swaps by renaming.</summary>
-    private async Task<(long CaughtUp, VerifyReport? Verify)> FinishAsync(NpgsqlConnection connection, ProjectionRegistration registration, LogPosition built, RebuildOptions options, CancellationToken ct)
+    private async Task<(long CaughtUp, VerifyReport? Verify)> FinishAsync(NpgsqlConnection connection, ProjectionRegistration registration, long built, RebuildOptions options, CancellationToken ct)
     {
         var projection = registration.Projection;
         await using var tx = await connection.BeginTransactionAsync(ct);
@@ -27,14 +27,15 @@ public sealed partial class ProjectionRebuilder
         if (registration.Mode == ProjectionMode.Async)
         {
             var live = await ProjectionStateStore.LockAsync(connection, tx, registration.Name, ct);
-            catchUp = new LogQuery(built, options.PageSize, projection.EventTypes, UpTo: live.Checkpoint, VisibleOnly: false);
+            catchUp = new LogQuery(built, options.PageSize, live.Checkpoint, projection.EventTypes);
         }
         else
         {
             var tables = string.Join(", ", projection.Tables.Select(t => ReadModelNames.Live(t.Name)));
             await ExecAsync(connection, tx, $"LOCK TABLE {tables} IN EXCLUSIVE MODE", ct);
             await ProjectionStateStore.LockAsync(connection, tx, registration.Name, ct);
-            catchUp = new LogQuery(built, options.PageSize, projection.EventTypes, VisibleOnly: false);
+            // Under the lock every event is committed or belongs to a writer waiting on us.
+            catchUp = new LogQuery(built, options.PageSize, null, projection.EventTypes);
         }
 
         var (last, caughtUp) = await new Replay(store, projection).RunAsync(connection, tx, TableTarget.Shadow, catchUp, null, ct);
@@ -60,7 +61,7 @@ public sealed partial class ProjectionRebuilder
             new NpgsqlBatchCommand(SwappedSql) { Parameters = { ProjectionStateStore.Text(registration.Name) } },
             new NpgsqlBatchCommand(ResolveRebuiltSql)
             {
-                Parameters = { ProjectionStateStore.Text(registration.Name), ProjectionStateStore.Xid(last.TxId), new NpgsqlParameter<long> { TypedValue = last.GlobalPosition } },
+                Parameters = { ProjectionStateStore.Text(registration.Name), new NpgsqlParameter<long> { TypedValue = last } },
             },
         ], ct);
 
@@ -88,6 +89,14 @@ public sealed partial class ProjectionRebuilder
             {
                 await ExecAsync(connection, null, sql, ct);
             }
+        }
+    }
+
+    private static async Task MakeShadowDurableAsync(NpgsqlConnection connection, IProjection projection, CancellationToken ct)
+    {
+        foreach (var table in projection.Tables)
+        {
+            await ExecAsync(connection, null, $"ALTER TABLE {ReadModelNames.Shadow(table.Name)} SET LOGGED", ct);
         }
     }
 

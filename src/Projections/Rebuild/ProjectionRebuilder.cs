@@ -39,10 +39,10 @@ public sealed partial class ProjectionRebuilder(EventStore store, ProjectionCata
             await CreateShadowAsync(writer, registration.Projection, ct);
 
             // An async projection's shadow is built up to the live checkpoint as it was now and
-            // caught up to where it is at swap time; an inline one is built up to the head.
+            // caught up to where it is at swap time; an inline one up to a settled head.
             var initial = await ProjectionStateStore.LoadAsync(store.DataSource, name, ct);
-            var bound = registration.Mode == ProjectionMode.Async ? initial.Checkpoint : (LogPosition?)null;
-            var query = new LogQuery(LogPosition.Start, options.PageSize, registration.Projection.EventTypes, UpTo: bound);
+            var bound = registration.Mode == ProjectionMode.Async ? initial.Checkpoint : await LogFence.SettledAsync(store.DataSource, ct);
+            var query = new LogQuery(0, options.PageSize, bound, registration.Projection.EventTypes);
             var lastReport = TimeSpan.Zero;
             var (built, count) = await new Replay(store, registration.Projection).RunAsync(writer, null, TableTarget.Shadow, query, async events =>
             {
@@ -56,13 +56,23 @@ public sealed partial class ProjectionRebuilder(EventStore store, ProjectionCata
             }, ct);
 
             await CreateShadowIndexesAsync(writer, registration.Projection, ct);
+            if (!options.VerifyOnly)
+            {
+                await MakeShadowDurableAsync(writer, registration.Projection, ct);
+            }
+
             var (caughtUp, verify) = await FinishAsync(writer, registration, built, options, ct);
             options.Progress?.Report(new RebuildProgress(count + caughtUp, Math.Max(total, count + caughtUp), clock.Elapsed));
             return new RebuildResult(name, count + caughtUp, clock.Elapsed, !options.VerifyOnly, verify);
         }
         finally
         {
-            await StampAsync(lease.Connection, ClearSql, name, null, CancellationToken.None);
+            // A broken lease connection means the rebuild is failing anyway; its heartbeat then
+            // goes stale and status stops showing "rebuilding" on its own.
+            if (lease.Connection.State == System.Data.ConnectionState.Open)
+            {
+                await StampAsync(lease.Connection, ClearSql, name, null, CancellationToken.None);
+            }
         }
     }
 

@@ -2,7 +2,7 @@ namespace Billing.Projections;
 
 /// <summary>How to rebuild. <paramref name="VerifyOnly"/>: build the shadow and compare it with
 /// the live tables, never swapping.</summary>
-public sealed record RebuildOptions(bool VerifyOnly = false, int PageSize = 5_000, IProgress<RebuildProgress>? Progress = null, int MaxDifferences = 10);
+public sealed record RebuildOptions(bool VerifyOnly = false, int PageSize = 50_000, IProgress<RebuildProgress>? Progress = null, int MaxDifferences = 10);
 
 /// <summary>Progress of a rebuild, reported after every page.</summary>
 /// <param name="Total">Events the projection handles in the log when the rebuild began (an estimate: more may arrive).</param>
@@ -50,4 +50,15 @@ public sealed record TableComparison(
 public sealed class RebuildInProgressException(string projection) : Exception($"A rebuild of '{projection}' is already running.")
 {
     public string Projection { get; } = projection;
+}
+
+/// <summary>A rebuild or as-of build met an event the projection cannot apply; nothing was swapped.</summary>
+public sealed class ReplayFailedException(string projection, long from, long to, Exception inner)
+    : Exception($"Projection '{projection}' failed to apply the page {from}..{to}: {inner.Message}", inner)
+{
+    public string Projection { get; } = projection;
+
+    public long From { get; } = from;
+
+    public long To { get; } = to;
 }

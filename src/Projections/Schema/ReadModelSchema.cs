@@ -47,7 +47,14 @@ public sealed class ReadModelSchema(NpgsqlDataSource dataSource, ProjectionCatal
     {
         var qualified = ReadModelNames.Resolve(table.Name, target);
         var local = target == TableTarget.Shadow ? ReadModelNames.ShadowName(table.Name) : table.Name;
-        var temp = target == TableTarget.Temporary ? "TEMPORARY " : "";
+        // A shadow is written without WAL while it is built (a crash mid-rebuild only loses the
+        // rebuild) and made durable with SET LOGGED just before the swap.
+        var temp = target switch
+        {
+            TableTarget.Temporary => "TEMPORARY ",
+            TableTarget.Shadow => "UNLOGGED ",
+            _ => "",
+        };
         var exists = ifNotExists ? "IF NOT EXISTS " : "";
         yield return $"CREATE {temp}TABLE {exists}{qualified} ({table.Columns}, CONSTRAINT {local}_pkey PRIMARY KEY ({table.Key}))";
         var indexes = table.Indexes ?? [];

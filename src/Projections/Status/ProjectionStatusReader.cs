@@ -12,7 +12,7 @@ public sealed class ProjectionStatusReader(EventStore store, ProjectionCatalog c
     public const int LagCountCap = 100_000;
 
     private const string StateSql = """
-        SELECT s.name, s.mode, s.state, s.checkpoint_tx, s.checkpoint_position, s.owner_node, s.heartbeat_at,
+        SELECT s.name, s.mode, s.state, (SELECT coalesce(max(global_position), 0) FROM ledger.events), s.checkpoint_position, s.owner_node, s.heartbeat_at,
                s.last_applied_at, s.paused_reason, s.rebuild_progress,
                coalesce(s.rebuild_heartbeat_at > now() - $1::interval, false),
                coalesce(s.heartbeat_at > now() - $1::interval, false),
@@ -25,10 +25,9 @@ public sealed class ProjectionStatusReader(EventStore store, ProjectionCatalog c
     private const string LagSql = """
         SELECT count(*), coalesce(extract(epoch FROM now() - min(recorded_at)), 0)::float8
           FROM (SELECT recorded_at FROM ledger.events
-                 WHERE (tx_id, global_position) > ($1, $2)
-                   AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
-                   AND ($3::text[] IS NULL OR type = ANY ($3))
-                 ORDER BY tx_id, global_position
+                 WHERE global_position > $1
+                   AND ($2::text[] IS NULL OR type = ANY ($2))
+                 ORDER BY global_position
                  LIMIT 100000) pending
         """;
 
@@ -37,7 +36,6 @@ public sealed class ProjectionStatusReader(EventStore store, ProjectionCatalog c
 
     public async Task<IReadOnlyList<ProjectionStatus>> ReadAllAsync(CancellationToken ct = default)
     {
-        var head = await store.ReadHeadAsync(ct);
         var result = new List<ProjectionStatus>();
         await using var command = store.DataSource.CreateCommand(StateSql);
         command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = StaleAfter, NpgsqlDbType = NpgsqlDbType.Interval });
@@ -46,13 +44,13 @@ public sealed class ProjectionStatusReader(EventStore store, ProjectionCatalog c
         {
             while (await reader.ReadAsync(ct))
             {
-                rows.Add(ReadRow(reader, head));
+                rows.Add(ReadRow(reader));
             }
         }
 
         foreach (var (status, fresh) in rows.Where(r => catalog.TryGet(r.Status.Name, out _)))
         {
-            result.Add(status.Mode == "inline" ? status with { Checkpoint = head, Healthy = true } : await WithLagAsync(status, fresh, ct));
+            result.Add(status.Mode == "inline" ? status with { Checkpoint = status.Head, Healthy = true } : await WithLagAsync(status, fresh, ct));
         }
 
         return result;
@@ -61,12 +59,12 @@ public sealed class ProjectionStatusReader(EventStore store, ProjectionCatalog c
     public async Task<ProjectionStatus> ReadAsync(string name, CancellationToken ct = default) =>
         (await ReadAllAsync(ct)).FirstOrDefault(s => s.Name == name) ?? throw new UnknownProjectionException(name);
 
-    private static (ProjectionStatus, bool) ReadRow(NpgsqlDataReader r, LogPosition head)
+    private static (ProjectionStatus, bool) ReadRow(NpgsqlDataReader r)
     {
         var rebuilding = r.GetBoolean(10);
         var state = rebuilding ? "rebuilding" : r.GetString(2);
         var status = new ProjectionStatus(
-            r.GetString(0), r.GetString(1), state, new LogPosition(r.GetFieldValue<ulong>(3), r.GetInt64(4)), head, 0, 0,
+            r.GetString(0), r.GetString(1), state, r.GetInt64(4), r.GetInt64(3), 0, 0,
             r.IsDBNull(5) ? null : r.GetString(5), r.IsDBNull(6) ? null : r.GetFieldValue<DateTimeOffset>(6), false, r.GetInt64(12),
             r.IsDBNull(8) ? null : r.GetString(8), rebuilding && !r.IsDBNull(9) ? r.GetString(9) : null,
             r.IsDBNull(7) ? null : r.GetFieldValue<DateTimeOffset>(7));
@@ -77,8 +75,7 @@ public sealed class ProjectionStatusReader(EventStore store, ProjectionCatalog c
     {
         var types = catalog.Get(status.Name).Projection.EventTypes;
         await using var command = store.DataSource.CreateCommand(LagSql);
-        command.Parameters.Add(new NpgsqlParameter<ulong> { TypedValue = status.Checkpoint.TxId, NpgsqlDbType = NpgsqlDbType.Xid8 });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = status.Checkpoint.GlobalPosition });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = status.Checkpoint });
         command.Parameters.Add(new NpgsqlParameter { Value = types?.ToArray() ?? (object)DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         await using var reader = await command.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
