@@ -1,5 +1,6 @@
 using System.Reflection;
 using Billing.Host.Auth;
+using Billing.Host.Collection;
 using Billing.Host.Database;
 using Billing.Host.Health;
 using Billing.Host.Invoices;
@@ -49,6 +50,7 @@ public static partial class BillingApp
         AddLedger(builder.Services, connectionString);
         AddOperatorSurface(builder);
         builder.Services.AddInvoicing(builder.Configuration);
+        builder.Services.AddCollection(builder.Configuration);
         configure?.Invoke(builder);
         var app = builder.Build();
         await app.Services.GetRequiredService<Migrator>().ApplyAsync(ct);
@@ -68,6 +70,7 @@ public static partial class BillingApp
         app.MapApiKeyEndpoints();
         app.MapMetricsEndpoints(app.Configuration);
         app.MapInvoicing();
+        app.MapCollection();
         foreach (var module in app.Services.GetServices<IEndpointModule>())
         {
             module.Map(app);

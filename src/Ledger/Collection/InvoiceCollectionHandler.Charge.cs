@@ -24,10 +24,11 @@ public sealed partial class InvoiceCollectionHandler
             await RetryOrStopAsync(context, loaded, new PaymentInterrupted(attempt.InvoiceId, attempt.Attempt, ex.Message, clock.GetUtcNow()), ct);
             return;
         }
-        catch (StripeApiException ex)
+        catch (StripeApiException ex) when (ex.StatusCode is not (401 or 403))
         {
             // A definitive 4xx (bad request, unknown customer or payment method): nothing was
-            // charged and sending it again cannot succeed.
+            // charged and sending it again cannot succeed. 401/403 are our configuration, not
+            // the customer's card: they fail the job (retried, then a dead letter) instead.
             metrics?.PaymentAttempted("failed");
             var failed = new PaymentFailed(attempt.InvoiceId, attempt.Attempt, ex.Code ?? "stripe_error", null, ex.Message, false, null, clock.GetUtcNow());
             await FailAndStopAsync(context, loaded, failed, "stripe rejected the request", ct);

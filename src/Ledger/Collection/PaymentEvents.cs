@@ -52,6 +52,13 @@ public sealed record PaymentInterrupted(string InvoiceId, int Attempt, string Er
 [EventType("payment.collection_stopped.v1")]
 public sealed record PaymentCollectionStopped(string InvoiceId, int Attempts, string Code, string Reason, DateTimeOffset At);
 
+/// <summary>A refund made through <c>POST /v1/invoices/{id}/refunds</c>: <see cref="RefundId"/> is
+/// ours (from the request's Idempotency-Key), <see cref="StripeRefundId"/> Stripe's. Appended with
+/// the invoicing stream's <c>invoice.refunded.v1</c> in one unit of work; a replayed request
+/// finds it here and answers the same refund instead of refunding again.</summary>
+[EventType("payment.refunded.v1")]
+public sealed record PaymentRefunded(string InvoiceId, string RefundId, string StripeRefundId, long AmountMinor, string Currency, string Reason, DateTimeOffset At);
+
 /// <summary>The customer disputed the invoice's charge at their bank (<c>charge.dispute.created</c>).</summary>
 [EventType("invoice.disputed.v1")]
 public sealed record InvoiceDisputed(

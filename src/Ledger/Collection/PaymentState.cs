@@ -13,9 +13,10 @@ public sealed record PaymentState(
     DateTimeOffset? LastRetryableAt,
     PaymentSucceeded? Succeeded,
     PaymentCollectionStopped? Stopped,
-    IReadOnlySet<string> Disputes)
+    IReadOnlySet<string> Disputes,
+    IReadOnlyDictionary<string, PaymentRefunded> Refunds)
 {
-    public static PaymentState Empty { get; } = new(0, 0, null, false, 0, null, null, null, new HashSet<string>(StringComparer.Ordinal));
+    public static PaymentState Empty { get; } = new(0, 0, null, false, 0, null, null, null, new HashSet<string>(StringComparer.Ordinal), new Dictionary<string, PaymentRefunded>(StringComparer.Ordinal));
 
     public bool Finished => Succeeded is not null || Stopped is not null;
 
@@ -27,6 +28,7 @@ public sealed record PaymentState(
         PaymentInterrupted i => this with { Retries = Retries + 1, LastRetryableAt = i.At },
         PaymentCollectionStopped s => this with { Stopped = s },
         InvoiceDisputed d => this with { Disputes = new HashSet<string>(Disputes.Append(d.DisputeId), StringComparer.Ordinal) },
+        PaymentRefunded r => this with { Refunds = new Dictionary<string, PaymentRefunded>(Refunds, StringComparer.Ordinal) { [r.RefundId] = r } },
         _ => this,
     }) with { Version = version };
 
