@@ -1,0 +1,205 @@
+using Billing.Ledger.Collection;
+using Billing.Ledger.Invoicing;
+using Billing.Ledger.Stripe;
+
+namespace Billing.Host.Tests.Collection;
+
+public sealed class CollectionJobTests(CollectionFixture world) : IClassFixture<CollectionFixture>
+{
+    [Fact]
+    public async Task a_finalized_invoice_is_charged_once_and_marked_paid_in_the_same_unit_of_work()
+    {
+        var tenant = await world.TenantAsync("pm_card_visa");
+        var invoiceId = await world.FinalizedInvoiceAsync(tenant, 4_200);
+
+        await world.Worker().DrainAsync(default);
+
+        var charge = Assert.Single(world.ChargesOf(tenant));
+        Assert.Equal(4_200, charge.Amount);
+        Assert.Equal(IdempotencyKeys.Charge(invoiceId, 1), charge.IdempotencyKey);
+        Assert.Equal(invoiceId, charge.Metadata["invoice_id"]);
+        Assert.Equal(InvoiceStatuses.Paid, (await world.InvoiceAsync(tenant, invoiceId)).Status);
+        var events = await world.PaymentEventsAsync(tenant, invoiceId);
+        Assert.IsType<PaymentAttempted>(events[0]);
+        var succeeded = Assert.IsType<PaymentSucceeded>(events[1]);
+        Assert.Equal(charge.PaymentIntentId, succeeded.PaymentIntentId);
+        Assert.Equal(charge.ChargeId, succeeded.ChargeId);
+        Assert.Equal(InvoiceStatuses.Paid, await world.ScalarAsync<string>("SELECT status FROM rm.invoices WHERE invoice_id = $1", invoiceId));
+        Assert.Equal("paid", await world.ScalarAsync<string>("SELECT status FROM rm.invoice_collection WHERE invoice_id = $1", invoiceId));
+    }
+
+    [Theory]
+    [InlineData("pm_card_chargeDeclined", "generic_decline")]
+    [InlineData("pm_card_visa_chargeDeclinedInsufficientFunds", "insufficient_funds")]
+    [InlineData("pm_card_chargeDeclinedExpiredCard", "expired_card")]
+    [InlineData("pm_card_chargeDeclinedIncorrectCvc", "incorrect_cvc")]
+    public async Task a_non_retryable_decline_stops_collection_and_hands_over_to_dunning(string paymentMethod, string declineCode)
+    {
+        var tenant = await world.TenantAsync(paymentMethod);
+        var invoiceId = await world.FinalizedInvoiceAsync(tenant, 1_500);
+
+        await world.Worker().DrainAsync(default);
+        world.Clock.Advance(TimeSpan.FromDays(3));
+        await world.Worker().DrainAsync(default);
+
+        var events = await world.PaymentEventsAsync(tenant, invoiceId);
+        Assert.Equal(3, events.Count);
+        var failed = Assert.IsType<PaymentFailed>(events[1]);
+        Assert.False(failed.Retryable);
+        Assert.Equal(declineCode, failed.DeclineCode);
+        Assert.Equal(declineCode, Assert.IsType<PaymentCollectionStopped>(events[2]).Code);
+        Assert.Equal(InvoiceStatuses.Open, (await world.InvoiceAsync(tenant, invoiceId)).Status);
+        Assert.Empty(world.ChargesOf(tenant));
+        Assert.Equal("stopped", await world.ScalarAsync<string>("SELECT status FROM rm.invoice_collection WHERE invoice_id = $1", invoiceId));
+    }
+
+    [Fact]
+    public async Task a_processing_error_is_retried_after_the_configured_delay_and_stops_when_retries_run_out()
+    {
+        var tenant = await world.TenantAsync("pm_card_chargeDeclinedProcessingError");
+        var invoiceId = await world.FinalizedInvoiceAsync(tenant, 900);
+
+        await world.Worker().DrainAsync(default);
+        Assert.Equal(2, (await world.PaymentEventsAsync(tenant, invoiceId)).Count);
+
+        world.Clock.Advance(world.Options.RetryDelay - TimeSpan.FromMinutes(1));
+        await world.Worker().DrainAsync(default);
+        Assert.Equal(2, (await world.PaymentEventsAsync(tenant, invoiceId)).Count);
+
+        for (var retry = 1; retry <= world.Options.RetryLimit; retry++)
+        {
+            world.Clock.Advance(world.Options.RetryDelay);
+            await world.Worker().DrainAsync(default);
+        }
+
+        var events = await world.PaymentEventsAsync(tenant, invoiceId);
+        var attempts = events.OfType<PaymentAttempted>().ToList();
+        Assert.Equal([1, 2, 3, 4], attempts.Select(a => a.Attempt));
+        Assert.Equal(4, attempts.Select(a => a.IdempotencyKey).Distinct().Count());
+        Assert.All(events.OfType<PaymentFailed>(), f => Assert.True(f.Retryable));
+        Assert.Equal("retries_exhausted", Assert.IsType<PaymentCollectionStopped>(events[^1]).Code);
+        Assert.Empty(world.ChargesOf(tenant));
+    }
+
+    [Fact]
+    public async Task a_processing_error_then_a_working_card_is_paid_on_the_retry()
+    {
+        var tenant = await world.TenantAsync("pm_card_chargeDeclinedProcessingError");
+        var invoiceId = await world.FinalizedInvoiceAsync(tenant, 2_000);
+        await world.Worker().DrainAsync(default);
+
+        await world.SetPaymentMethodAsync(tenant, "pm_card_visa");
+        world.Clock.Advance(world.Options.RetryDelay);
+        await world.Worker().DrainAsync(default);
+
+        var charge = Assert.Single(world.ChargesOf(tenant));
+        Assert.Equal(IdempotencyKeys.Charge(invoiceId, 2), charge.IdempotencyKey);
+        Assert.Equal(InvoiceStatuses.Paid, (await world.InvoiceAsync(tenant, invoiceId)).Status);
+    }
+
+    [Fact]
+    public async Task a_500_then_success_yields_exactly_one_charge()
+    {
+        var tenant = await world.TenantAsync("pm_card_visa");
+        var invoiceId = await world.FinalizedInvoiceAsync(tenant, 3_100);
+        world.Emulator.Faults.FailNext(1);
+
+        await world.Worker().DrainAsync(default);
+
+        Assert.Single(world.ChargesOf(tenant));
+        Assert.Equal(InvoiceStatuses.Paid, (await world.InvoiceAsync(tenant, invoiceId)).Status);
+    }
+
+    [Fact]
+    public async Task stripe_down_for_a_while_then_back_pays_the_invoice_with_one_charge_on_the_same_attempt()
+    {
+        var tenant = await world.TenantAsync("pm_card_visa");
+        var invoiceId = await world.FinalizedInvoiceAsync(tenant, 7_700);
+        world.Emulator.Faults.BeginOutage();
+        try
+        {
+            await world.Worker().DrainAsync(default);
+        }
+        finally
+        {
+            world.Emulator.Faults.EndOutage();
+        }
+
+        var during = await world.PaymentEventsAsync(tenant, invoiceId);
+        Assert.IsType<PaymentInterrupted>(during[^1]);
+        Assert.Empty(world.ChargesOf(tenant));
+
+        world.Clock.Advance(world.Options.RetryDelay);
+        await world.Worker().DrainAsync(default);
+
+        var charge = Assert.Single(world.ChargesOf(tenant));
+        Assert.Equal(IdempotencyKeys.Charge(invoiceId, 1), charge.IdempotencyKey);
+        Assert.Single((await world.PaymentEventsAsync(tenant, invoiceId)).OfType<PaymentAttempted>());
+        Assert.Equal(InvoiceStatuses.Paid, (await world.InvoiceAsync(tenant, invoiceId)).Status);
+    }
+
+    [Fact]
+    public async Task a_worker_that_dies_after_charging_is_rerun_with_the_same_idempotency_key_and_charges_once()
+    {
+        var tenant = await world.TenantAsync("pm_card_visa");
+        var invoiceId = await world.FinalizedInvoiceAsync(tenant, 5_000);
+
+        await world.Worker(world.Client(new DiesAfterResponse())).DrainAsync(default);
+        Assert.Single(world.ChargesOf(tenant));
+        Assert.Equal(InvoiceStatuses.Open, (await world.InvoiceAsync(tenant, invoiceId)).Status);
+
+        world.Clock.Advance(TimeSpan.FromMinutes(5));
+        await world.Worker().DrainAsync(default);
+
+        var charge = Assert.Single(world.ChargesOf(tenant));
+        Assert.Equal(IdempotencyKeys.Charge(invoiceId, 1), charge.IdempotencyKey);
+        var succeeded = Assert.Single((await world.PaymentEventsAsync(tenant, invoiceId)).OfType<PaymentSucceeded>());
+        Assert.Equal(charge.PaymentIntentId, succeeded.PaymentIntentId);
+        Assert.Equal(InvoiceStatuses.Paid, (await world.InvoiceAsync(tenant, invoiceId)).Status);
+    }
+
+    [Fact]
+    public async Task concurrent_runners_for_one_invoice_charge_it_once()
+    {
+        var tenant = await world.TenantAsync("pm_card_visa");
+        var invoiceId = await world.FinalizedInvoiceAsync(tenant, 6_000);
+        for (var i = 0; i < 3; i++)
+        {
+            await world.Queue.EnqueueAsync(new Billing.Ledger.Jobs.JobRequest(InvoiceCollectionJob.JobType,
+                $$"""{"tenantId":"{{tenant.TenantId}}","invoiceId":"{{invoiceId}}"}""", tenant.TenantId), default);
+        }
+
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => world.Worker().DrainAsync(default))));
+        world.Clock.Advance(TimeSpan.FromHours(2));
+        await world.Worker().DrainAsync(default);
+
+        Assert.Single(world.ChargesOf(tenant));
+        Assert.Single((await world.PaymentEventsAsync(tenant, invoiceId)).OfType<PaymentSucceeded>());
+        Assert.Single((await world.InvoiceEventsAsync(tenant, invoiceId)).OfType<InvoicePaid>());
+    }
+
+    [Fact]
+    public async Task a_paid_invoice_is_never_charged_again_whatever_job_arrives_later()
+    {
+        var tenant = await world.TenantAsync("pm_card_visa");
+        var invoiceId = await world.FinalizedInvoiceAsync(tenant, 1_200);
+        await world.Worker().DrainAsync(default);
+
+        await world.Queue.EnqueueAsync(new Billing.Ledger.Jobs.JobRequest(InvoiceCollectionJob.JobType,
+            $$"""{"tenantId":"{{tenant.TenantId}}","invoiceId":"{{invoiceId}}"}""", tenant.TenantId), default);
+        await world.Worker().DrainAsync(default);
+
+        Assert.Single(world.ChargesOf(tenant));
+        Assert.Equal(2, (await world.PaymentEventsAsync(tenant, invoiceId)).Count);
+    }
+
+    /// <summary>The worker "dies" after Stripe answered: the response is lost, the charge is made.</summary>
+    private sealed class DiesAfterResponse() : DelegatingHandler(new HttpClientHandler())
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            using var response = await base.SendAsync(request, cancellationToken);
+            throw new InvalidOperationException("worker died after Stripe answered " + (int)response.StatusCode);
+        }
+    }
+}
