@@ -64,40 +64,13 @@ public sealed class CollectionFixture : DatabaseFixture
     public StripeWebhookProcessor Processor =>
         new(Store, [new StripeObjectLinker(DataSource, Clock), new InvoicePaymentWebhookApplier(Ledger, Clock)], Clock, NullLogger<StripeWebhookProcessor>.Instance);
 
-    public async Task<TestTenant> TenantAsync(string paymentMethod)
-    {
-        var tenantId = "t-" + Guid.NewGuid().ToString("N")[..10];
-        var customer = await Stripe.CreateCustomerAsync(new CustomerCreate(tenantId + "@example.test", tenantId, new Dictionary<string, string> { ["tenant_id"] = tenantId }), IdempotencyKeys.Customer(tenantId));
-        await Store.AppendAsync(tenantId, TenantStreams.IdOf(tenantId), TenantStreams.Type, ExpectedVersion.NoStream,
-            [NewEvent.For(new TenantCreated(tenantId, "Tenant " + tenantId, "starter", "EUR", tenantId + "@example.test", "UTC", customer.Id, paymentMethod, Clock.GetUtcNow()))]);
-        return new TestTenant(tenantId, customer.Id);
-    }
+    public Seeder Seed => new(Store, Stripe, Clock);
 
-    public async Task SetPaymentMethodAsync(TestTenant tenant, string paymentMethod)
-    {
-        var info = await Store.GetStreamAsync(tenant.TenantId, TenantStreams.IdOf(tenant.TenantId));
-        await Store.AppendAsync(tenant.TenantId, TenantStreams.IdOf(tenant.TenantId), TenantStreams.Type, ExpectedVersion.Exact(info!.Version),
-            [NewEvent.For(new TenantProfileUpdated(tenant.TenantId, "Tenant " + tenant.TenantId, "EUR", tenant.TenantId + "@example.test", "UTC", tenant.CustomerId, paymentMethod, Clock.GetUtcNow()))]);
-    }
+    public Task<TestTenant> TenantAsync(string paymentMethod) => Seed.TenantAsync(paymentMethod);
 
-    /// <summary>Drafts and finalizes an invoice the way period close does: the finalization and
-    /// the collection job (through <see cref="InvoiceCollectionOutbox"/>) commit together.</summary>
-    public async Task<string> FinalizedInvoiceAsync(TestTenant tenant, long amountMinor)
-    {
-        var invoiceId = "in_" + Guid.NewGuid().ToString("N")[..20];
-        var now = Clock.GetUtcNow();
-        var draft = new InvoiceDraft(invoiceId, tenant.TenantId, "2026-03", now.AddDays(-31), now.AddDays(-1), "EUR", "starter", "test",
-            [new InvoiceLine(LineKinds.BaseFee, "Base fee", amountMinor)], amountMinor, [], [], now);
-        var events = InvoiceDecider.Decide(new DraftInvoice(draft, now, "test", "period close"), null).ToList();
-        var drafted = InvoiceDecider.Fold(events);
-        var finalized = InvoiceDecider.Decide(new FinalizeInvoice("T-" + invoiceId[3..15], TimeSpan.FromDays(14), now, "test", "grace period over"), drafted);
-        events.AddRange(finalized);
-        var uow = Store.BeginUnitOfWork(new EventMetadata(Actor: "test"));
-        uow.Append(tenant.TenantId, InvoiceStreams.IdOf(invoiceId), InvoiceStreams.Type, ExpectedVersion.NoStream, events.Select(NewEvent.For));
-        new InvoiceCollectionOutbox().Finalized(uow, InvoiceDecider.Fold(events)!, now);
-        await uow.CommitAsync();
-        return invoiceId;
-    }
+    public Task SetPaymentMethodAsync(TestTenant tenant, string paymentMethod) => Seed.SetPaymentMethodAsync(tenant, paymentMethod);
+
+    public Task<string> FinalizedInvoiceAsync(TestTenant tenant, long amountMinor) => Seed.FinalizedInvoiceAsync(tenant, amountMinor);
 
     public async Task<IReadOnlyList<object>> PaymentEventsAsync(TestTenant tenant, string invoiceId) =>
         (await Store.ReadStreamAsync(tenant.TenantId, PaymentStreams.IdOf(invoiceId))).Select(e => e.Data).ToList();
