@@ -1,6 +1,9 @@
+using System.Diagnostics.Metrics;
 using Billing.Ledger.Collection;
 using Billing.Ledger.Invoicing;
+using Billing.Ledger.Observability;
 using Billing.Ledger.Stripe;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Billing.Host.Tests.Collection;
 
@@ -191,6 +194,32 @@ public sealed class CollectionJobTests(CollectionFixture world) : IClassFixture<
 
         Assert.Single(world.ChargesOf(tenant));
         Assert.Equal(2, (await world.PaymentEventsAsync(tenant, invoiceId)).Count);
+    }
+
+    [Fact]
+    public async Task every_attempt_outcome_is_counted_in_billing_payments_total()
+    {
+        using var metrics = new BillingMetrics();
+        var counted = new System.Collections.Concurrent.ConcurrentBag<string>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (ReferenceEquals(instrument.Meter, metrics.Meter) && instrument.Name == "billing_payments")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, _, tags, _) => counted.Add(tags.ToArray().Single(t => t.Key == "outcome").Value as string ?? ""));
+        listener.Start();
+        var worker = new Billing.Ledger.Jobs.JobWorker(world.DataSource,
+            [new InvoiceCollectionHandler(world.Ledger, world.Stripe, world.Options, world.Clock, NullLogger<InvoiceCollectionHandler>.Instance, metrics)], world.Clock);
+        await world.FinalizedInvoiceAsync(await world.TenantAsync("pm_card_visa"), 100);
+        await world.FinalizedInvoiceAsync(await world.TenantAsync("pm_card_chargeDeclinedExpiredCard"), 100);
+        await world.FinalizedInvoiceAsync(await world.TenantAsync("pm_card_authenticationRequired"), 100);
+
+        await worker.DrainAsync(default);
+
+        Assert.Equal(["failed", "requires_action", "succeeded"], counted.Order(StringComparer.Ordinal));
     }
 
     /// <summary>The worker "dies" after Stripe answered: the response is lost, the charge is made.</summary>
