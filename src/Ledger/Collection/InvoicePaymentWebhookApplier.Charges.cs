@@ -26,7 +26,7 @@ public sealed partial class InvoicePaymentWebhookApplier
         if (missing.Count == 0 && !HasRefundList(context.Object))
         {
             var gap = Long(context.Object, "amount_refunded") - invoice.RefundedMinor;
-            missing = gap > 0 ? [(context.StripeEventId, gap)] : [];
+            missing = gap > 0 ? [(OurRefundId(context, invoiceId!) ?? context.StripeEventId, gap)] : [];
         }
 
         if (missing.Count == 0)
@@ -69,6 +69,19 @@ public sealed partial class InvoicePaymentWebhookApplier
             context.ObjectText("status") ?? "needs_response", clock.GetUtcNow());
         uow.Append(context.TenantId, PaymentStreams.IdOf(invoiceId!), PaymentStreams.Type, ExpectedVersion.Exact(loaded.Payment.Version), NewEvent.For(disputed));
         return Applied($"invoice {invoiceId} disputed ({disputeId})");
+    }
+
+    /// <summary>Our refund id when the refund was made by our endpoint: the event's
+    /// <c>request.idempotency_key</c> is <c>refund:{invoiceId}:{refundId}</c>. Recording under it
+    /// lets the endpoint see the refund is already on the invoice, whichever commits first.</summary>
+    private static string? OurRefundId(StripeWebhookContext context, string invoiceId)
+    {
+        var prefix = "refund:" + invoiceId + ":";
+        return context.Received.Payload.TryGetProperty("request", out var request) && request.ValueKind == JsonValueKind.Object
+            && request.TryGetProperty("idempotency_key", out var key) && key.ValueKind == JsonValueKind.String
+            && key.GetString() is { } text && text.StartsWith(prefix, StringComparison.Ordinal)
+            ? text[prefix.Length..]
+            : null;
     }
 
     private static bool HasRefundList(JsonElement charge) =>

@@ -44,10 +44,36 @@ public sealed class InvoiceRefunds(CollectionLedger ledger, StripeClient stripe,
 
         var refund = await CallStripeAsync(request, tenantId, paid.PaymentIntentId, amount, ct);
         var recorded = new PaymentRefunded(request.InvoiceId, request.RefundId, refund.Id, refund.Amount, invoice.Draft.Currency, reason, clock.GetUtcNow());
+        for (var tries = 1; ; tries++)
+        {
+            try
+            {
+                return await RecordAsync(request, loaded, recorded, ct);
+            }
+            catch (WrongExpectedVersionException) when (tries < 3)
+            {
+                // Money has moved: the refund must be recorded. A concurrent writer (typically
+                // the charge.refunded webhook) changed a stream; decide again on fresh state.
+                loaded = await ledger.LoadAsync(tenantId, request.InvoiceId, ct);
+            }
+        }
+    }
+
+    /// <summary>Appends <c>invoice.refunded</c> (unless the invoice already has it: the
+    /// charge.refunded webhook records a refund we made under our refund id, taken from the
+    /// event's idempotency key) and <c>payment.refunded</c>, at exact versions.</summary>
+    private async Task<RefundResult> RecordAsync(RefundRequest request, InvoicePayment loaded, PaymentRefunded recorded, CancellationToken ct)
+    {
+        var invoice = loaded.Invoice!;
+        var reflected = loaded.InvoiceEvents.Select(e => e.Data).OfType<InvoiceRefunded>().Any(r => r.RefundId == recorded.StripeRefundId || r.RefundId == recorded.RefundId);
         var uow = ledger.Store.BeginUnitOfWork(new EventMetadata(Actor: request.Actor));
-        var events = InvoiceDecider.Decide(new RefundInvoice(refund.Id, refund.Amount, recorded.At, request.Actor, reason), invoice);
-        uow.Append(tenantId, InvoiceStreams.IdOf(request.InvoiceId), InvoiceStreams.Type, ExpectedVersion.Exact(loaded.InvoiceVersion), events.Select(NewEvent.For));
-        uow.Append(tenantId, PaymentStreams.IdOf(request.InvoiceId), PaymentStreams.Type, ExpectedVersion.Exact(loaded.Payment.Version), NewEvent.For(recorded));
+        var events = reflected ? [] : InvoiceDecider.Decide(new RefundInvoice(recorded.StripeRefundId, recorded.AmountMinor, recorded.At, request.Actor, recorded.Reason), invoice);
+        if (events.Count > 0)
+        {
+            uow.Append(loaded.TenantId, InvoiceStreams.IdOf(request.InvoiceId), InvoiceStreams.Type, ExpectedVersion.Exact(loaded.InvoiceVersion), events.Select(NewEvent.For));
+        }
+
+        uow.Append(loaded.TenantId, PaymentStreams.IdOf(request.InvoiceId), PaymentStreams.Type, ExpectedVersion.Exact(loaded.Payment.Version), NewEvent.For(recorded));
         await uow.CommitAsync(ct);
         return Result(events.Aggregate<object, InvoiceState?>(invoice, InvoiceDecider.Evolve)!, recorded, replayed: false);
     }

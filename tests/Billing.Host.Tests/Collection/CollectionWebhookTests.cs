@@ -93,6 +93,23 @@ public sealed class CollectionWebhookTests(CollectionFixture world) : IClassFixt
         Assert.Equal(InvoiceStatuses.PartiallyRefunded, (await world.InvoiceAsync(tenant, invoiceId)).Status);
     }
 
+    [Fact]
+    public async Task a_refund_whose_webhook_is_recorded_before_the_endpoint_records_it_is_counted_once()
+    {
+        var tenant = await world.TenantAsync("pm_card_visa");
+        var invoiceId = await world.FinalizedInvoiceAsync(tenant, 4_000);
+        await world.Worker().DrainAsync(default);
+        var refunds = new InvoiceRefunds(world.Ledger, world.Client(new WebhookFirst(world)), world.Clock);
+
+        var result = await refunds.RefundAsync(new RefundRequest(invoiceId, 1_500, RefundReason.Duplicate, "rf_race_" + invoiceId[3..], "test"), default);
+
+        Assert.Equal(1_500, result.AmountMinor);
+        var recorded = Assert.Single((await world.InvoiceEventsAsync(tenant, invoiceId)).OfType<InvoiceRefunded>());
+        Assert.Equal(1_500, recorded.AmountMinor);
+        Assert.Single((await world.PaymentEventsAsync(tenant, invoiceId)).OfType<PaymentRefunded>());
+        Assert.Equal(1_500, (await world.InvoiceAsync(tenant, invoiceId)).RefundedMinor);
+    }
+
     [Theory]
     [InlineData("invoice.paid")]
     [InlineData("invoice.payment_failed")]
@@ -116,6 +133,21 @@ public sealed class CollectionWebhookTests(CollectionFixture world) : IClassFixt
         Assert.Equal(WebhookOutcome.Ignored, result!.Outcome);
         Assert.False(string.IsNullOrWhiteSpace(result.Detail));
         Assert.Empty((await world.Store.ReadAllAsync(LogPosition.Start, 1000, new LogFilter(tenant.TenantId, ["invoice.paid.v1", "payment.succeeded.v1"]))).Events);
+    }
+
+    /// <summary>Stripe's charge.refunded webhook is processed before the refund's answer reaches us.</summary>
+    private sealed class WebhookFirst(CollectionFixture world) : DelegatingHandler(new HttpClientHandler())
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var response = await base.SendAsync(request, cancellationToken);
+            if (request.RequestUri!.AbsolutePath.EndsWith("/v1/refunds", StringComparison.Ordinal))
+            {
+                await world.DeliverAsync(world.Emulator.Webhooks.EventsOfType("charge.refunded")[^1]);
+            }
+
+            return response;
+        }
     }
 
     /// <summary>The charge is made but its answer never reaches the worker (it then dies).</summary>
