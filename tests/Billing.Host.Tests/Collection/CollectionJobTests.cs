@@ -2,6 +2,8 @@ using System.Diagnostics.Metrics;
 using Billing.Ledger.Collection;
 using Billing.Ledger.Invoicing;
 using Billing.Ledger.Observability;
+using Billing.Ledger.Pricing;
+using Billing.Ledger.Tenants;
 using Billing.Ledger.Stripe;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -29,6 +31,30 @@ public sealed class CollectionJobTests(CollectionFixture world) : IClassFixture<
         Assert.Equal(charge.ChargeId, succeeded.ChargeId);
         Assert.Equal(InvoiceStatuses.Paid, await world.ScalarAsync<string>("SELECT status FROM rm.invoices WHERE invoice_id = $1", invoiceId));
         Assert.Equal("paid", await world.ScalarAsync<string>("SELECT status FROM rm.invoice_collection WHERE invoice_id = $1", invoiceId));
+    }
+
+    [Fact]
+    public async Task closing_a_period_through_invoicing_enqueues_collection_and_the_invoice_gets_paid()
+    {
+        var tenantId = "t-" + Guid.NewGuid().ToString("N")[..10];
+        var customer = await world.Stripe.CreateCustomerAsync(new CustomerCreate(null, tenantId), IdempotencyKeys.Customer(tenantId));
+        await world.Store.AppendAsync(tenantId, TenantStreams.IdOf(tenantId), TenantStreams.Type, Billing.Ledger.EventStore.ExpectedVersion.NoStream,
+            [Billing.Ledger.EventStore.NewEvent.For(new TenantCreated(tenantId, "Close Co", "starter", "USD", "billing@close.test", "UTC", customer.Id, "pm_card_visa",
+                DateTimeOffset.Parse("2026-02-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture)))]);
+        var finalizable = DateTimeOffset.Parse("2026-04-02T01:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
+        if (world.Clock.GetUtcNow() < finalizable)
+        {
+            world.Clock.SetTo(finalizable);
+        }
+
+        var close = new InvoicePeriodClose(world.Store, PlanCatalogueLoader.Create(DefaultPlans.All), world.Clock, InvoicingOptions.Default, new InvoiceCollectionOutbox());
+        var closed = await close.CloseAsync(tenantId, new BillingPeriod(2026, 3), "test", default);
+        await world.Worker().DrainAsync(default);
+
+        Assert.Equal(CloseOutcome.Finalized, closed.Outcome);
+        var charge = Assert.Single(world.Emulator.Charges, c => c.Customer == customer.Id);
+        Assert.Equal(closed.TotalMinor, charge.Amount);
+        Assert.Equal(InvoiceStatuses.Paid, await world.ScalarAsync<string>("SELECT status FROM rm.invoices WHERE invoice_id = $1", closed.InvoiceId));
     }
 
     [Theory]
