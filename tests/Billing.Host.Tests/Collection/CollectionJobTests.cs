@@ -127,102 +127,6 @@ public sealed class CollectionJobTests(CollectionFixture world) : IClassFixture<
     }
 
     [Fact]
-    public async Task a_500_then_success_yields_exactly_one_charge()
-    {
-        var tenant = await world.TenantAsync("pm_card_visa");
-        var invoiceId = await world.FinalizedInvoiceAsync(tenant, 3_100);
-        world.Emulator.Faults.FailNext(1);
-
-        await world.Worker().DrainAsync(default);
-
-        Assert.Single(world.ChargesOf(tenant));
-        Assert.Equal(InvoiceStatuses.Paid, (await world.InvoiceAsync(tenant, invoiceId)).Status);
-    }
-
-    [Fact]
-    public async Task stripe_down_for_a_while_then_back_pays_the_invoice_with_one_charge_on_the_same_attempt()
-    {
-        var tenant = await world.TenantAsync("pm_card_visa");
-        var invoiceId = await world.FinalizedInvoiceAsync(tenant, 7_700);
-        world.Emulator.Faults.BeginOutage();
-        try
-        {
-            await world.Worker().DrainAsync(default);
-        }
-        finally
-        {
-            world.Emulator.Faults.EndOutage();
-        }
-
-        var during = await world.PaymentEventsAsync(tenant, invoiceId);
-        Assert.IsType<PaymentInterrupted>(during[^1]);
-        Assert.Empty(world.ChargesOf(tenant));
-
-        world.Clock.Advance(world.Options.RetryDelay);
-        await world.Worker().DrainAsync(default);
-
-        var charge = Assert.Single(world.ChargesOf(tenant));
-        Assert.Equal(IdempotencyKeys.Charge(invoiceId, 1), charge.IdempotencyKey);
-        Assert.Single((await world.PaymentEventsAsync(tenant, invoiceId)).OfType<PaymentAttempted>());
-        Assert.Equal(InvoiceStatuses.Paid, (await world.InvoiceAsync(tenant, invoiceId)).Status);
-    }
-
-    [Fact]
-    public async Task a_worker_that_dies_after_charging_is_rerun_with_the_same_idempotency_key_and_charges_once()
-    {
-        var tenant = await world.TenantAsync("pm_card_visa");
-        var invoiceId = await world.FinalizedInvoiceAsync(tenant, 5_000);
-
-        await world.Worker(world.Client(new DiesAfterResponse())).DrainAsync(default);
-        Assert.Single(world.ChargesOf(tenant));
-        Assert.Equal(InvoiceStatuses.Open, (await world.InvoiceAsync(tenant, invoiceId)).Status);
-
-        world.Clock.Advance(TimeSpan.FromMinutes(5));
-        await world.Worker().DrainAsync(default);
-
-        var charge = Assert.Single(world.ChargesOf(tenant));
-        Assert.Equal(IdempotencyKeys.Charge(invoiceId, 1), charge.IdempotencyKey);
-        var succeeded = Assert.Single((await world.PaymentEventsAsync(tenant, invoiceId)).OfType<PaymentSucceeded>());
-        Assert.Equal(charge.PaymentIntentId, succeeded.PaymentIntentId);
-        Assert.Equal(InvoiceStatuses.Paid, (await world.InvoiceAsync(tenant, invoiceId)).Status);
-    }
-
-    [Fact]
-    public async Task concurrent_runners_for_one_invoice_charge_it_once()
-    {
-        var tenant = await world.TenantAsync("pm_card_visa");
-        var invoiceId = await world.FinalizedInvoiceAsync(tenant, 6_000);
-        for (var i = 0; i < 3; i++)
-        {
-            await world.Queue.EnqueueAsync(new Billing.Ledger.Jobs.JobRequest(InvoiceCollectionJob.JobType,
-                $$"""{"tenantId":"{{tenant.TenantId}}","invoiceId":"{{invoiceId}}"}""", tenant.TenantId), default);
-        }
-
-        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => world.Worker().DrainAsync(default))));
-        world.Clock.Advance(TimeSpan.FromHours(2));
-        await world.Worker().DrainAsync(default);
-
-        Assert.Single(world.ChargesOf(tenant));
-        Assert.Single((await world.PaymentEventsAsync(tenant, invoiceId)).OfType<PaymentSucceeded>());
-        Assert.Single((await world.InvoiceEventsAsync(tenant, invoiceId)).OfType<InvoicePaid>());
-    }
-
-    [Fact]
-    public async Task a_paid_invoice_is_never_charged_again_whatever_job_arrives_later()
-    {
-        var tenant = await world.TenantAsync("pm_card_visa");
-        var invoiceId = await world.FinalizedInvoiceAsync(tenant, 1_200);
-        await world.Worker().DrainAsync(default);
-
-        await world.Queue.EnqueueAsync(new Billing.Ledger.Jobs.JobRequest(InvoiceCollectionJob.JobType,
-            $$"""{"tenantId":"{{tenant.TenantId}}","invoiceId":"{{invoiceId}}"}""", tenant.TenantId), default);
-        await world.Worker().DrainAsync(default);
-
-        Assert.Single(world.ChargesOf(tenant));
-        Assert.Equal(2, (await world.PaymentEventsAsync(tenant, invoiceId)).Count);
-    }
-
-    [Fact]
     public async Task every_attempt_outcome_is_counted_in_billing_payments_total()
     {
         using var metrics = new BillingMetrics();
@@ -246,15 +150,5 @@ public sealed class CollectionJobTests(CollectionFixture world) : IClassFixture<
         await worker.DrainAsync(default);
 
         Assert.Equal(["failed", "requires_action", "succeeded"], counted.Order(StringComparer.Ordinal));
-    }
-
-    /// <summary>The worker "dies" after Stripe answered: the response is lost, the charge is made.</summary>
-    private sealed class DiesAfterResponse() : DelegatingHandler(new HttpClientHandler())
-    {
-        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            using var response = await base.SendAsync(request, cancellationToken);
-            throw new InvalidOperationException("worker died after Stripe answered " + (int)response.StatusCode);
-        }
     }
 }
