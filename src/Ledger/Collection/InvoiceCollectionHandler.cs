@@ -69,7 +69,11 @@ public sealed partial class InvoiceCollectionHandler(
 
         if (current.Invoice!.AmountDueMinor != attempt.AmountMinor)
         {
-            await StopAsync(context, current, attempt.Attempt, "invoice_changed", $"the invoice is {current.Invoice?.Status} with {current.Invoice?.AmountDueMinor} due; attempt {attempt.Attempt} was not sent", ct);
+            // Re-sending would need the recorded amount (same key, same parameters); charging the
+            // new amount would need a new attempt while this one's outcome may be unknown. Neither
+            // is safe: stop and let an operator reconcile with Stripe.
+            var sent = loaded.Payment.Open ? $"attempt {attempt.Attempt} for {attempt.AmountMinor} may have reached Stripe: reconcile before collecting" : $"attempt {attempt.Attempt} was not sent";
+            await StopAsync(context, current, attempt.Attempt, "invoice_changed", $"{current.Invoice.AmountDueMinor} is now due; {sent}", ct);
             return;
         }
 

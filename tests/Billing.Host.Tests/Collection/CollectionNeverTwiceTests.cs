@@ -1,4 +1,5 @@
 using Billing.Ledger.Collection;
+using Billing.Ledger.EventStore;
 using Billing.Ledger.Invoicing;
 using Billing.Ledger.Stripe;
 
@@ -103,6 +104,43 @@ public sealed class CollectionNeverTwiceTests(CollectionFixture world) : IClassF
         Assert.Single(world.ChargesOf(tenant));
         Assert.Equal(2, (await world.PaymentEventsAsync(tenant, invoiceId)).Count);
     }
+
+    [Fact]
+    public async Task an_open_attempt_found_on_record_is_resent_with_its_own_key_not_a_new_attempt()
+    {
+        var tenant = await world.TenantAsync("pm_card_visa");
+        var invoiceId = await world.FinalizedInvoiceAsync(tenant, 2_200);
+        await PreAppendOpenAttemptAsync(tenant, invoiceId, 2_200);
+
+        await world.Worker().DrainAsync(default);
+
+        var charge = Assert.Single(world.ChargesOf(tenant));
+        Assert.Equal(IdempotencyKeys.Charge(invoiceId, 1), charge.IdempotencyKey);
+        Assert.Single((await world.PaymentEventsAsync(tenant, invoiceId)).OfType<PaymentAttempted>());
+        Assert.Equal(InvoiceStatuses.Paid, (await world.InvoiceAsync(tenant, invoiceId)).Status);
+    }
+
+    [Fact]
+    public async Task an_open_attempt_for_an_amount_no_longer_due_is_not_resent_and_collection_stops()
+    {
+        var tenant = await world.TenantAsync("pm_card_visa");
+        var invoiceId = await world.FinalizedInvoiceAsync(tenant, 2_200);
+        await PreAppendOpenAttemptAsync(tenant, invoiceId, 2_200);
+        var invoice = await world.InvoiceAsync(tenant, invoiceId);
+        var credit = InvoiceDecider.Decide(new IssueCreditNote("cn_1", 200, world.Clock.GetUtcNow(), "test", "goodwill"), invoice);
+        var version = (await world.Store.GetStreamAsync(tenant.TenantId, InvoiceStreams.IdOf(invoiceId)))!.Version;
+        await world.Store.AppendAsync(tenant.TenantId, InvoiceStreams.IdOf(invoiceId), InvoiceStreams.Type, ExpectedVersion.Exact(version), credit.Select(NewEvent.For));
+
+        await world.Worker().DrainAsync(default);
+
+        Assert.Empty(world.ChargesOf(tenant));
+        Assert.Equal("invoice_changed", Assert.IsType<PaymentCollectionStopped>((await world.PaymentEventsAsync(tenant, invoiceId))[^1]).Code);
+    }
+
+    /// <summary>What a worker that died right after recording its attempt leaves behind.</summary>
+    private async Task PreAppendOpenAttemptAsync(TestTenant tenant, string invoiceId, long amount) =>
+        await world.Store.AppendAsync(tenant.TenantId, PaymentStreams.IdOf(invoiceId), PaymentStreams.Type, ExpectedVersion.NoStream,
+            [NewEvent.For(new PaymentAttempted(invoiceId, 1, amount, "EUR", tenant.CustomerId, "pm_card_visa", IdempotencyKeys.Charge(invoiceId, 1), world.Clock.GetUtcNow()))]);
 
     /// <summary>The worker "dies" after Stripe answered: the response is lost, the charge is made.</summary>
     private sealed class DiesAfterResponse() : DelegatingHandler(new HttpClientHandler())
