@@ -58,27 +58,36 @@ public sealed partial class InvoiceCollectionHandler(
             return;
         }
 
-        // (b) Re-check right before charging, after the attempt is on record.
+        if (await RecheckAsync(context, job, attempt, resend: loaded.Payment.Open, ct) is { } current)
+        {
+            await context.ExtendLeaseAsync(ct);
+            await ChargeAsync(context, current, attempt, ct);
+        }
+    }
+
+    /// <summary>(b) Re-reads the invoice right before charging, after the attempt is on record:
+    /// it must still be open with exactly the attempt's amount due. Null when this run is over.</summary>
+    private async Task<InvoicePayment?> RecheckAsync(JobContext context, InvoiceCollectionJob job, PaymentAttempted attempt, bool resend, CancellationToken ct)
+    {
         var current = await ledger.LoadAsync(job.TenantId, job.InvoiceId, ct);
         if (NothingToCollect(current) is { } changed)
         {
             LogSkipped(logger, job.InvoiceId, changed);
             await context.CompleteWithAsync(ledger.Store.BeginUnitOfWork(context.Metadata), ct);
-            return;
+            return null;
         }
 
-        if (current.Invoice!.AmountDueMinor != attempt.AmountMinor)
+        if (current.Invoice!.AmountDueMinor == attempt.AmountMinor)
         {
-            // Re-sending would need the recorded amount (same key, same parameters); charging the
-            // new amount would need a new attempt while this one's outcome may be unknown. Neither
-            // is safe: stop and let an operator reconcile with Stripe.
-            var sent = loaded.Payment.Open ? $"attempt {attempt.Attempt} for {attempt.AmountMinor} may have reached Stripe: reconcile before collecting" : $"attempt {attempt.Attempt} was not sent";
-            await StopAsync(context, current, attempt.Attempt, "invoice_changed", $"{current.Invoice.AmountDueMinor} is now due; {sent}", ct);
-            return;
+            return current;
         }
 
-        await context.ExtendLeaseAsync(ct);
-        await ChargeAsync(context, current, attempt, ct);
+        // Re-sending needs the recorded amount (same key, same parameters); charging the new
+        // amount needs a new attempt while this one's outcome may be unknown. Neither is safe:
+        // stop and let an operator reconcile with Stripe.
+        var sent = resend ? $"attempt {attempt.Attempt} for {attempt.AmountMinor} may have reached Stripe: reconcile before collecting" : $"attempt {attempt.Attempt} was not sent";
+        await StopAsync(context, current, attempt.Attempt, "invoice_changed", $"{current.Invoice.AmountDueMinor} is now due; {sent}", ct);
+        return null;
     }
 
     private static string? NothingToCollect(InvoicePayment loaded) => loaded switch
