@@ -1,5 +1,6 @@
 using System.Reflection;
 using Billing.Host.Auth;
+using Billing.Host.Collection;
 using Billing.Host.Database;
 using Billing.Host.Health;
 using Billing.Host.Invoices;
@@ -74,6 +75,7 @@ public static partial class BillingApp
         builder.Services.AddInvoicing(builder.Configuration);
         await builder.AddStripeAsync(ct);
         builder.Services.AddProjectionEngine(builder.Configuration);
+        builder.Services.AddCollection(builder.Configuration);
         configure?.Invoke(builder);
         var app = builder.Build();
 
@@ -99,6 +101,7 @@ public static partial class BillingApp
         app.MapInvoicing();
         app.MapStripeWebhookEndpoints();
         app.MapProjectionEndpoints();
+        app.MapCollection();
         foreach (var module in app.Services.GetServices<IEndpointModule>())
         {
             module.Map(app);
