@@ -19,6 +19,7 @@ public static class ProjectionServices
         });
         services.TryAddSingleton<ReadModelSchema>();
         services.TryAddSingleton<ProjectionStatusReader>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Billing.Ledger.Observability.IProjectionHealthProbe, ProjectionHealthProbe>());
         services.TryAddSingleton<DeadLetterStore>();
         services.TryAddSingleton<AsOfBuilder>();
         services.TryAddSingleton(sp => new ProjectionRebuilder(

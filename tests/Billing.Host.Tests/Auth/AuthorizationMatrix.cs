@@ -74,5 +74,31 @@ public static class AuthorizationMatrix
         new("GET", "/v1/keys/", "/v1/keys/", Access.Admin),
         new("POST", "/v1/keys/", "/v1/keys/", Access.Admin, """{"role":"ingest","description":"matrix"}"""),
         new("DELETE", "/v1/keys/{prefix}", "/v1/keys/bk_live_nosuchkey", Access.Admin),
+
+        // Stripe posts webhooks without a key: the signature is the authentication (a 400 here).
+        new("POST", "/v1/billing/webhook", "/v1/billing/webhook", Access.Anonymous, "{}"),
+
+        new("POST", "/v1/tenants/", "/v1/tenants", Access.Admin, "{}"),
+        new("GET", "/v1/tenants/", "/v1/tenants", Access.Finance),
+        new("GET", "/v1/tenants/{tenantId}", "/v1/tenants/acme", Access.TenantData),
+        new("PUT", "/v1/tenants/{tenantId}", "/v1/tenants/acme", Access.Admin, "{}"),
+        new("POST", "/v1/tenants/{tenantId}/adjustments", "/v1/tenants/acme/adjustments", Access.Admin, "{}"),
+
+        new("POST", "/v1/usage", "/v1/usage", Access.Ingest, """{"events":[]}"""),
+
+        new("GET", "/v1/invoices/", "/v1/invoices?tenant=acme", Access.TenantData),
+        // By id: the tenant is only known after the lookup; another tenant's key gets 404.
+        new("GET", "/v1/invoices/{invoiceId}", "/v1/invoices/in_nosuchinvoice", Access.TenantData),
+        new("GET", "/v1/invoices/{invoiceId}/pdf", "/v1/invoices/in_nosuchinvoice/pdf", Access.TenantData),
+        new("POST", "/v1/invoices/{invoiceId}/credit-notes", "/v1/invoices/in_nosuchinvoice/credit-notes", Access.Admin, "{}"),
+        new("POST", "/v1/invoices/{invoiceId}/void", "/v1/invoices/in_nosuchinvoice/void", Access.Admin, "{}"),
+        new("POST", "/v1/invoices/{invoiceId}/refunds", "/v1/invoices/in_nosuchinvoice/refunds", Access.Admin, "{}"),
+
+        new("GET", "/v1/internal/projections/", "/v1/internal/projections/", Access.Admin),
+        new("GET", "/v1/internal/projections/dead-letters", "/v1/internal/projections/dead-letters", Access.Admin),
+        new("POST", "/v1/internal/projections/dead-letters/{id:long}/retry", "/v1/internal/projections/dead-letters/999999/retry", Access.Admin),
+        new("GET", "/v1/internal/projections/{name}", "/v1/internal/projections/no_such_projection", Access.Admin),
+        new("POST", "/v1/internal/projections/{name}/rebuild", "/v1/internal/projections/no_such_projection/rebuild", Access.Admin),
+        new("GET", "/v1/internal/projections/{name}/as-of", "/v1/internal/projections/no_such_projection/as-of?position=1", Access.Admin),
     ];
 }
