@@ -36,7 +36,7 @@ public static class DemoCommand
         http.DefaultRequestHeaders.Authorization = new("Bearer", key.Key);
 
         AnsiConsole.MarkupLine($"[bold]Billing demo[/] on {baseUrl} — clock starts at {DemoTenants.ClockStart:u}");
-        var script = new DemoScript(http, clock, app.Services.GetRequiredService<InvoicePeriodClose>());
+        var script = new DemoScript(http, clock, app.Services.GetRequiredService<InvoicePeriodClose>(), app.Services.GetRequiredService<Billing.Ledger.Stripe.StripeClient>());
         // Drive the due jobs (invoice collection) to completion here rather than waiting on the
         // background workers' polling: the demo prints only settled invoices.
         var worker = new JobWorker(app.Services.GetRequiredService<Npgsql.NpgsqlDataSource>(), app.Services.GetServices<IJobHandler>(), clock);

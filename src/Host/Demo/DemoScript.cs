@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Billing.Ledger.Invoicing;
 using Billing.Ledger.Pricing;
+using Billing.Ledger.Stripe;
 using Billing.Ledger.Time;
 
 namespace Billing.Host.Demo;
@@ -12,7 +13,7 @@ public sealed record DemoRow(string TenantId, string PlanId, string TimeZone, st
 /// <summary>The demo's story, told through the real HTTP API: create three tenants, send a month
 /// of hourly usage (advancing the adjustable clock day by day so every event is "now"), move past
 /// the period end and grace period, close the period, and wait for collection to settle.</summary>
-public sealed class DemoScript(HttpClient admin, AdjustableClock clock, InvoicePeriodClose periodClose)
+public sealed class DemoScript(HttpClient admin, AdjustableClock clock, InvoicePeriodClose periodClose, StripeClient stripe)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -51,15 +52,21 @@ public sealed class DemoScript(HttpClient admin, AdjustableClock clock, InvoiceP
 
     private async Task CreateTenantAsync(DemoTenant tenant, CancellationToken ct)
     {
+        // As an operator would: the customer exists in Stripe (here the emulator) first, and the
+        // tenant records only its cus_ id and a pm_ token — never card data.
+        var email = $"billing@{tenant.TenantId}.example";
+        var customer = await stripe.CreateCustomerAsync(
+            new CustomerCreate(email, tenant.Name, new Dictionary<string, string> { ["tenant_id"] = tenant.TenantId }),
+            IdempotencyKeys.Customer(tenant.TenantId), ct);
         var body = new
         {
             tenantId = tenant.TenantId,
             name = tenant.Name,
             planId = tenant.PlanId,
             currency = "USD",
-            billingEmail = $"billing@{tenant.TenantId}.example",
+            billingEmail = email,
             timeZone = tenant.TimeZone,
-            stripeCustomerId = "cus_Demo" + tenant.TenantId.Replace("-", "", StringComparison.Ordinal),
+            stripeCustomerId = customer.Id,
             defaultPaymentMethod = tenant.PaymentMethod,
         };
         using var response = await admin.PostAsJsonAsync("/v1/tenants", body, Json, ct);

@@ -1,8 +1,10 @@
 using Billing.Host.Auth;
 using Billing.Host.Demo;
 using Billing.Ledger.Invoicing;
+using Billing.Ledger.Jobs;
 using Billing.Ledger.Time;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace Billing.Host.Tests.Demo;
 
@@ -14,12 +16,16 @@ public sealed class DemoTests(BillingApiFactory factory) : IClassFixture<Billing
         var clock = new AdjustableClock(DemoTenants.ClockStart);
         factory.ExtraServices.Add(services => services.AddSingleton<TimeProvider>(clock));
         using var admin = await factory.CreateClientAsync(Roles.Admin);
-        var script = new DemoScript(admin, clock, factory.Services.GetRequiredService<InvoicePeriodClose>());
+        var script = new DemoScript(admin, clock, factory.Services.GetRequiredService<InvoicePeriodClose>(), factory.Services.GetRequiredService<Billing.Ledger.Stripe.StripeClient>());
 
-        var rows = await script.RunAsync(settle: null, CancellationToken.None);
+        var worker = new JobWorker(factory.Services.GetRequiredService<NpgsqlDataSource>(), factory.Services.GetServices<IJobHandler>(), clock);
+
+        var rows = await script.RunAsync(() => worker.DrainAsync(CancellationToken.None), CancellationToken.None);
 
         Assert.Equal(["INV-2026-000001", "INV-2026-000002", "INV-2026-000003"], rows.Select(r => r.Number));
-        Assert.All(rows, r => Assert.Equal(InvoiceStatuses.Open, r.Status));
+
+        // Collected through the Stripe emulator: two visa cards pay, the declined card leaves its invoice open.
+        Assert.Equal([InvoiceStatuses.Paid, InvoiceStatuses.Paid, InvoiceStatuses.Open], rows.Select(r => r.Status));
         foreach (var (row, tenant) in rows.Zip(DemoTenants.All))
         {
             Assert.Equal(DemoUsage.Month(tenant).Count(), row.UsageEvents);
