@@ -57,7 +57,9 @@ public sealed partial class EventStore
     }
 
     /// <summary>Reads the whole log in commit order strictly after <paramref name="after"/>,
-    /// never skipping an event whose transaction commits after the reader passed it.</summary>
+    /// never skipping an event whose transaction commits after the reader passed it. It does not
+    /// guarantee one stream's versions arrive in order under contending writers; projections read
+    /// through the settled-position fence instead (docs/architecture.md, "Reading order").</summary>
     public async Task<LogPage> ReadAllAsync(LogPosition after, int maxCount, LogFilter? filter = null, CancellationToken ct = default)
     {
         filter ??= LogFilter.All;
