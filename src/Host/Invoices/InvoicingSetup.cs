@@ -1,3 +1,4 @@
+using Billing.Host.Exports;
 using Billing.Host.Tenants;
 using Billing.Host.Usage;
 using Billing.Ledger.EventStore;
@@ -27,6 +28,8 @@ public static class InvoicingSetup
             sp.GetRequiredService<InvoicingOptions>(), sp.GetService<IInvoiceFinalizationOutbox>()));
         services.AddSingleton<InvoiceActions>();
         services.AddSingleton<InvoiceQueries>();
+        services.AddSingleton(AccountingAccounts.From(configuration));
+        services.AddSingleton<AccountingExport>();
         return services;
     }
 
@@ -36,5 +39,6 @@ public static class InvoicingSetup
         app.MapUsageEndpoints();
         app.MapInvoiceEndpoints();
         app.MapAdjustmentEndpoints();
+        app.MapExportEndpoints();
     }
 }
