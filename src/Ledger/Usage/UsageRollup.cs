@@ -15,6 +15,12 @@ public static class UsageRollup
 {
     public const string TruncateSql = "TRUNCATE rm.usage_daily_shards";
 
+    // Usage archived by a purge lives on as per-day sums; they seed the rebuild as shard -1.
+    private const string SeedFromSummariesSql = """
+        INSERT INTO rm.usage_daily_shards (tenant_id, metric, day, shard, quantity, event_count)
+        SELECT tenant_id, metric, day, -1, quantity, event_count FROM ledger.usage_summaries
+        """;
+
     private const string UpsertSql = """
         INSERT INTO rm.usage_daily_shards AS u (tenant_id, metric, day, shard, quantity, event_count)
         SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::int[], $5::numeric[], $6::bigint[])
@@ -41,13 +47,13 @@ public static class UsageRollup
         return command;
     }
 
-    /// <summary>Rebuilds the rollup from the usage events in the log (truncate, then replay in
-    /// pages), in one transaction.</summary>
+    /// <summary>Rebuilds the rollup from the usage events in the log plus the summaries of
+    /// archived usage (truncate, seed, then replay in pages), in one transaction.</summary>
     public static async Task RebuildAsync(EventStore.EventStore store, CancellationToken ct)
     {
         await using var connection = await store.DataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        await using (var truncate = new NpgsqlCommand(TruncateSql, connection, tx))
+        await using (var truncate = new NpgsqlCommand(TruncateSql + ";" + SeedFromSummariesSql, connection, tx))
         {
             await truncate.ExecuteNonQueryAsync(ct);
         }
