@@ -92,6 +92,12 @@ public sealed partial class InvoicePeriodClose(
             {
                 results.Add((id, null, ex.Code + ": " + ex.Message));
             }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // One tenant's failure must not stop the others' invoices; it is reported to the
+                // caller (the CLI exits non-zero) with its type and message.
+                results.Add((id, null, ex.GetType().Name + ": " + ex.Message));
+            }
         }
 
         return results;

@@ -51,12 +51,13 @@ public sealed class UsageIngestionTests(DatabaseFixture db) : IClassFixture<Data
             Event("nobody", "u1", 1, "2026-03-20T10:00:00Z"),
             Event(t, "m1", 1, "2026-03-20T10:00:00Z", metric: "bananas"),
             Event(t, "n1", -1, "2026-03-20T10:00:00Z"),
+            Event(t, "p1", 0.0000000001m, "2026-03-20T10:00:00Z"),
             Event(t, "f1", 1, "2026-03-20T12:05:01Z"),
             Event(t, "l1", 1, "2026-02-18T11:59:59Z"),
             new UsageInput("", t, DefaultPlans.ApiCalls, 1, DateTimeOffset.Parse("2026-03-20T10:00:00Z"), null));
 
         Assert.Equal(
-            [null, "unknown_tenant", "unknown_metric", "negative_quantity", "timestamp_in_future", "timestamp_outside_lookback", "invalid_id"],
+            [null, "unknown_tenant", "unknown_metric", "negative_quantity", "quantity_out_of_range", "timestamp_in_future", "timestamp_outside_lookback", "invalid_id"],
             results.Select(r => r.Reason));
         Assert.Equal(UsageStatus.Accepted, results[0].Status);
         Assert.Equal(1, await _world.UsageEventCountAsync(t));
