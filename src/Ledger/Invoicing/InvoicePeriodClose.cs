@@ -44,22 +44,10 @@ public sealed partial class InvoicePeriodClose(
             throw new InvoiceRejected("later_period_invoiced", $"{tenantId} already has an invoice after {period}; periods close in order.");
         }
 
-        var inputs = await GatherAsync(connection, tx, tenant, zone, period, now, ct);
-        var draft = InvoiceCalculator.Draft(inputs, catalogue);
-        var events = InvoiceDecider.Decide(new DraftInvoice(draft, now, actor, "period close"), state).ToList();
-        var evolved = events.Aggregate(state, InvoiceDecider.Evolve)!;
-        var finalize = now >= period.EndUtc(zone) + options.GracePeriod;
-        if (finalize)
-        {
-            var number = await NextNumberAsync(connection, tx, now.Year, ct);
-            var finalized = InvoiceDecider.Decide(new FinalizeInvoice(number, options.PaymentTerms, now, actor, "grace period over"), evolved);
-            events.AddRange(finalized);
-            evolved = finalized.Aggregate<object, InvoiceState?>(evolved, InvoiceDecider.Evolve)!;
-        }
-
+        var (events, evolved, finalize) = await DecideAsync(connection, tx, tenant, zone, period, state, now, actor, ct);
         if (events.Count > 0)
         {
-            var uow = store.BeginUnitOfWork(new EventMetadata(CorrelationId: "close:" + invoiceId + ":" + period, Actor: actor));
+            var uow = store.BeginUnitOfWork(new EventMetadata(CorrelationId: "close:" + invoiceId, Actor: actor));
             var expected = stored.Count == 0 ? ExpectedVersion.NoStream : ExpectedVersion.Exact(stored[^1].Version);
             uow.Append(tenantId, InvoiceStreams.IdOf(invoiceId), InvoiceStreams.Type, expected, events.Select(NewEvent.For));
             if (finalize)
@@ -73,6 +61,27 @@ public sealed partial class InvoicePeriodClose(
         await tx.CommitAsync(ct);
         var outcome = finalize ? CloseOutcome.Finalized : events.Count == 0 ? CloseOutcome.Unchanged : state is null ? CloseOutcome.Drafted : CloseOutcome.Recomputed;
         return Result(evolved, outcome);
+    }
+
+    /// <summary>The draft (or its recomputation) and, once the grace period is over, the
+    /// finalization with the next number (taken inside the caller's transaction).</summary>
+    private async Task<(List<object> Events, InvoiceState Evolved, bool Finalize)> DecideAsync(
+        NpgsqlConnection connection, NpgsqlTransaction tx, TenantState tenant, TimeZoneInfo zone, BillingPeriod period, InvoiceState? state, DateTimeOffset now, string actor, CancellationToken ct)
+    {
+        var inputs = await GatherAsync(connection, tx, tenant, zone, period, now, ct);
+        var draft = InvoiceCalculator.Draft(inputs, catalogue);
+        var events = InvoiceDecider.Decide(new DraftInvoice(draft, now, actor, "period close"), state).ToList();
+        var evolved = events.Aggregate(state, InvoiceDecider.Evolve)!;
+        var finalize = now >= period.EndUtc(zone) + options.GracePeriod;
+        if (finalize)
+        {
+            var number = await NextNumberAsync(connection, tx, now.Year, ct);
+            var finalized = InvoiceDecider.Decide(new FinalizeInvoice(number, options.PaymentTerms, now, actor, "grace period over"), evolved);
+            events.AddRange(finalized);
+            evolved = finalized.Aggregate<object, InvoiceState?>(evolved, InvoiceDecider.Evolve)!;
+        }
+
+        return (events, evolved, finalize);
     }
 
     /// <summary>Closes <paramref name="period"/> (default: the last period that has ended in each

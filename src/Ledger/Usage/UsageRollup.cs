@@ -48,32 +48,13 @@ public static class UsageRollup
     }
 
     /// <summary>Rebuilds the rollup from the usage events in the log plus the summaries of
-    /// archived usage (truncate, seed, then replay in pages), in one transaction.</summary>
-    public static async Task RebuildAsync(EventStore.EventStore store, CancellationToken ct)
-    {
-        await using var connection = await store.DataSource.OpenConnectionAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        await using (var truncate = new NpgsqlCommand(TruncateSql + ";" + SeedFromSummariesSql, connection, tx))
+    /// archived usage (truncate, seed, then replay), in one transaction; see
+    /// <see cref="Invoicing.InvoiceReadModels.ReplayAsync"/> for why this is safe under load.</summary>
+    public static Task RebuildAsync(EventStore.EventStore store, CancellationToken ct) =>
+        Invoicing.InvoiceReadModels.ReplayAsync(store, TruncateSql + ";" + SeedFromSummariesSql, ["usage.recorded.v1"], (events, uow) =>
         {
-            await truncate.ExecuteNonQueryAsync(ct);
-        }
-
-        var position = LogPosition.Start;
-        while (true)
-        {
-            var page = await store.ReadAllAsync(position, 5000, new LogFilter(Types: ["usage.recorded.v1"]), ct);
-            if (page.Events.Count == 0)
-            {
-                break;
-            }
-
-            var rows = page.Events.Select(e => (e, u: (UsageRecorded)e.Data))
+            var rows = events.Select(e => (e, u: (UsageRecorded)e.Data))
                 .Select(x => new RollupRow(x.e.TenantId, x.u.Metric, x.u.LocalDay, UsageStreams.ShardOf(x.e.StreamId), x.u.Quantity, 1));
-            await using var batch = new NpgsqlBatch(connection, tx) { BatchCommands = { Upsert(rows) } };
-            await batch.ExecuteNonQueryAsync(ct);
-            position = page.Next;
-        }
-
-        await tx.CommitAsync(ct);
-    }
+            uow.AddCommand(Upsert(rows));
+        }, ct);
 }

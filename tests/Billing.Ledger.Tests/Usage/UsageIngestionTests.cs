@@ -103,4 +103,13 @@ public sealed class UsageIngestionTests(DatabaseFixture db) : IClassFixture<Data
         Assert.Equal((2.5m, 1m, 7m), before);
         Assert.Equal(before, after);
     }
+
+    [Theory]
+    [InlineData("1.000000000000", true)]
+    [InlineData("0.000000001", true)]
+    [InlineData("0.0000000001", false)]
+    [InlineData("1000000000000000", true)]
+    [InlineData("1000000000000001", false)]
+    public void quantities_are_bounded_to_keep_sums_exact_and_trailing_zeros_do_not_count(string quantity, bool within) =>
+        Assert.Equal(within, UsageContract.WithinRange(decimal.Parse(quantity, System.Globalization.CultureInfo.InvariantCulture)));
 }
