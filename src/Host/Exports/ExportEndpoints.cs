@@ -26,7 +26,7 @@ public static class ExportEndpoints
         var from = new Option<string>("--from") { Description = "First day (UTC), YYYY-MM-DD.", Required = true };
         var to = new Option<string>("--to") { Description = "Last day (UTC), YYYY-MM-DD, inclusive.", Required = true };
         var output = new Option<string?>("--output") { Description = "Write to this file instead of stdout." };
-        var csv = new Command("accounting-csv", "GL-coded rows for invoices finalized, paid, refunded or credited in the range.") { from, to, output };
+        var csv = new Command("accounting-csv", "GL-coded rows for invoices finalized, paid, refunded or credited in the range.") { from, to, output }.Accepting();
         csv.SetAction(async (parse, ct) =>
         {
             if (!TryRange(parse.GetValue(from), parse.GetValue(to), out var range))
@@ -35,7 +35,12 @@ public static class ExportEndpoints
                 return 2;
             }
 
-            await using var app = await BillingApp.BuildAsync([], ct);
+            await using var app = await CliHost.BuildAsync(parse, ct);
+            if (app is null)
+            {
+                return 2;
+            }
+
             var text = AccountingExport.ToCsv(await app.Services.GetRequiredService<AccountingExport>().RowsAsync(range.From, range.To, ct));
             if (parse.GetValue(output) is { } path)
             {
