@@ -17,7 +17,7 @@ namespace Billing.Host.Invoices;
 /// through the ingestion service on an adjustable clock (last calendar month, compressed into
 /// seconds), the period closed and finalized, a table of the invoices, then the service keeps
 /// running so a person can look around.</summary>
-public static class BillingDemo
+public static partial class BillingDemo
 {
     private sealed record DemoTenant(string Name, string Plan, string Zone, int CallsPerHour, decimal StorageGb);
 
@@ -55,86 +55,26 @@ public static class BillingDemo
 
     private static async Task<int> ShowAsync(WebApplication app, AdjustableClock clock, BillingPeriod period, CancellationToken ct)
     {
-        var run = DateTime.UtcNow.ToString("MMddHHmmss", CultureInfo.InvariantCulture);
-        var ids = await CreateTenantsAsync(app.Services, run, ct);
-        var events = await MeterMonthAsync(app.Services, clock, period, ids, ct);
-
-        // Past every zone's period end plus the grace period, so the close finalizes.
-        clock.SetTo(new DateTimeOffset(period.Next.FirstDay.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).AddDays(2));
-        var close = app.Services.GetRequiredService<InvoicePeriodClose>();
-        var closed = new List<(string TenantId, CloseResult? Result, string? Error)>();
-        foreach (var id in ids.Keys)
-        {
-            closed.AddRange(await close.CloseManyAsync(id, period, "system:demo", ct));
-        }
-
+        var outcome = await RunScenarioAsync(app.Services, clock, period, DateTime.UtcNow.ToString("MMddHHmmss", CultureInfo.InvariantCulture), ct);
         var baseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? BillingApp.DefaultUrl;
-        Print(period, events, closed, ids, baseUrl);
+        Print(period, outcome, baseUrl);
         await app.WaitForShutdownAsync(ct);
         return 0;
     }
 
-    private static async Task<Dictionary<string, DemoTenant>> CreateTenantsAsync(IServiceProvider services, string run, CancellationToken ct)
+    private static void Print(BillingPeriod period, DemoOutcome outcome, string baseUrl)
     {
-        var directory = services.GetRequiredService<TenantDirectory>();
-        var ids = new Dictionary<string, DemoTenant>(StringComparer.Ordinal);
-        foreach (var t in Tenants)
-        {
-            var id = $"{t.Name}-{run}";
-            var plan = t.Plan == "business" ? "starter" : t.Plan;
-            await directory.CreateAsync(id, new TenantProfile(CultureInfo.InvariantCulture.TextInfo.ToTitleCase(t.Name) + " Inc.", plan, "USD", $"billing@{t.Name}.example", t.Zone, null, null), new EventMetadata(Actor: "system:demo"), ct);
-            ids[id] = t;
-        }
-
-        await services.GetRequiredService<InvoiceActions>().RecordAdjustmentAsync(ids.Keys.Single(k => k.StartsWith("initech", StringComparison.Ordinal)), AdjustmentKinds.Credit, 25_000, "Onboarding credit", "system:demo", ct);
-        return ids;
-    }
-
-    /// <summary>One batch per tenant per day, sent when the clock reaches the end of that day;
-    /// globex moves from starter to business on the 12th.</summary>
-    private static async Task<int> MeterMonthAsync(IServiceProvider services, AdjustableClock clock, BillingPeriod period, Dictionary<string, DemoTenant> ids, CancellationToken ct)
-    {
-        var ingestion = services.GetRequiredService<UsageIngestion>();
-        var directory = services.GetRequiredService<TenantDirectory>();
-        var sent = 0;
-        for (var day = period.FirstDay; day <= period.LastDay; day = day.AddDays(1))
-        {
-            var start = new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-            clock.SetTo(start.AddDays(1).AddMinutes(1));
-            foreach (var (id, t) in ids)
-            {
-                if (t.Plan == "business" && day.Day == 12)
-                {
-                    var current = (await directory.LoadAsync(id, ct))!.State.Profile;
-                    await directory.UpdateAsync(id, current with { PlanId = "business" }, null, new EventMetadata(Actor: "system:demo"), ct);
-                }
-
-                var batch = Enumerable.Range(0, 24)
-                    .Select(h => new UsageInput($"{id}-{day:yyyyMMdd}-{h:D2}", id, DefaultPlans.ApiCalls, t.CallsPerHour + (h % 5), start.AddHours(h).AddMinutes(30), null))
-                    .Append(new UsageInput($"{id}-{day:yyyyMMdd}-storage", id, DefaultPlans.StorageGb, Math.Round(t.StorageGb / period.Days, 3), start.AddHours(12), null))
-                    .Append(new UsageInput($"{id}-{day:yyyyMMdd}-logins", id, DefaultPlans.Logins, 40, start.AddHours(9), null))
-                    .ToList();
-                var results = await ingestion.IngestAsync(batch, new EventMetadata(CorrelationId: $"demo-{id}-{day:yyyyMMdd}", Actor: "system:demo"), ct);
-                sent += results.Count(r => r.Status == UsageStatus.Accepted);
-            }
-        }
-
-        return sent;
-    }
-
-    private static void Print(BillingPeriod period, int events, List<(string TenantId, CloseResult? Result, string? Error)> closed, Dictionary<string, DemoTenant> ids, string baseUrl)
-    {
+        var (events, closed, ids) = (outcome.Events, outcome.Closed, outcome.Tenants);
         var table = new Table().Title($"Invoices for {period} ({events:N0} usage events metered)");
-        foreach (var column in new[] { "Tenant", "Plan", "Time zone", "Invoice", "Status", "Total" })
+        foreach (var column in new[] { "Tenant", "Plan / time zone", "Invoice", "Status", "Total" })
         {
             table.AddColumn(column);
         }
 
         foreach (var (tenantId, result, error) in closed.OrderBy(c => c.TenantId, StringComparer.Ordinal))
         {
-            var t = ids[tenantId];
             table.AddRow(
-                Markup.Escape(tenantId), t.Plan, t.Zone, Markup.Escape(result?.Number ?? "-"), Markup.Escape(result?.Status ?? "failed: " + error),
+                Markup.Escape(tenantId), Markup.Escape(ids[tenantId]), Markup.Escape(result?.Number ?? "-"), Markup.Escape(result?.Status ?? "failed: " + error),
                 result is null ? "-" : Currencies.Format(result.TotalMinor, result.Currency));
         }
 
