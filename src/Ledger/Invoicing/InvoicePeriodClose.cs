@@ -88,28 +88,36 @@ public sealed partial class InvoicePeriodClose(
     /// tenant's zone) for one tenant or all. A tenant that fails is reported, not fatal.</summary>
     public async Task<IReadOnlyList<(string TenantId, CloseResult? Result, string? Error)>> CloseManyAsync(string? tenantId, BillingPeriod? period, string actor, CancellationToken ct)
     {
-        var results = new List<(string, CloseResult?, string?)>();
-        foreach (var (id, zoneId) in await TenantsAsync(tenantId, ct))
+        var tenants = await TenantsAsync(tenantId, ct);
+        var results = new (string, CloseResult?, string?)[tenants.Count];
+        // Tenants close independently (per-tenant lock); only the number counter row is shared,
+        // held by each finalization for its short commit. A few at a time keeps drafting busy.
+        var options = new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = ct };
+        await Parallel.ForEachAsync(Enumerable.Range(0, tenants.Count), options, async (i, token) =>
         {
-            var zone = TimeZoneInfo.FindSystemTimeZoneById(zoneId);
-            var target = period ?? BillingPeriod.Containing(clock.GetUtcNow(), zone).Previous;
-            try
-            {
-                results.Add((id, await CloseAsync(id, target, actor, ct), null));
-            }
-            catch (InvoiceRejected ex)
-            {
-                results.Add((id, null, ex.Code + ": " + ex.Message));
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                // One tenant's failure must not stop the others' invoices; it is reported to the
-                // caller (the CLI exits non-zero) with its type and message.
-                results.Add((id, null, ex.GetType().Name + ": " + ex.Message));
-            }
-        }
-
+            var (id, zoneId) = tenants[i];
+            var target = period ?? BillingPeriod.Containing(clock.GetUtcNow(), TimeZoneInfo.FindSystemTimeZoneById(zoneId)).Previous;
+            results[i] = await CloseOneAsync(id, target, actor, token);
+        });
         return results;
+    }
+
+    private async Task<(string, CloseResult?, string?)> CloseOneAsync(string tenantId, BillingPeriod period, string actor, CancellationToken ct)
+    {
+        try
+        {
+            return (tenantId, await CloseAsync(tenantId, period, actor, ct), null);
+        }
+        catch (InvoiceRejected ex)
+        {
+            return (tenantId, null, ex.Code + ": " + ex.Message);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // One tenant's failure must not stop the others' invoices; it is reported to the
+            // caller (the CLI exits non-zero) with its type and message.
+            return (tenantId, null, ex.GetType().Name + ": " + ex.Message);
+        }
     }
 
     private static CloseResult Result(InvoiceState s, CloseOutcome outcome) =>
