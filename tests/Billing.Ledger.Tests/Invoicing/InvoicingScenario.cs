@@ -15,7 +15,6 @@ namespace Billing.Ledger.Tests.Invoicing;
 /// (UTC-5 in March, UTC-4 from 8 March), so March runs 2026-03-01T05:00Z to 2026-04-01T04:00Z.</summary>
 public abstract class InvoicingScenario(DatabaseFixture db)
 {
-
     protected static readonly BillingPeriod March = BillingPeriod.Parse("2026-03");
     protected readonly LedgerWorld _world = new(db, DateTimeOffset.Parse("2026-02-20T00:00:00Z"), [new TenantProjection(), new InvoiceProjection()]);
 
@@ -36,7 +35,6 @@ public abstract class InvoicingScenario(DatabaseFixture db)
 
         return await CloseAsync(tenant, period);
     }
-
 
     protected async Task<string> DumpAsync()
     {
