@@ -11,6 +11,5 @@ public static class InvoicingCli
         root.Subcommands.Add(UsageCli.Command());
         root.Subcommands.Add(InvoicesCli.Command());
         root.Subcommands.Add(Exports.ExportEndpoints.Command());
-        root.Subcommands.Add(BillingDemo.Command());
     }
 }

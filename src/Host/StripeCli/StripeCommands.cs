@@ -1,0 +1,105 @@
+using System.CommandLine;
+using Billing.Ledger.Stripe;
+using Billing.Ledger.Stripe.Usage;
+using Billing.Ledger.Stripe.Webhooks;
+
+namespace Billing.Host.StripeCli;
+
+/// <summary>Stripe operator commands: <c>billing usage flush-now|flush-hourly</c>,
+/// <c>billing preflight</c>, <c>billing stripe webhooks process-pending</c>.</summary>
+public static class StripeCommands
+{
+    public static void AddTo(RootCommand root)
+    {
+        var usage = root.Subcommands.FirstOrDefault(c => c.Name == "usage");
+        if (usage is null)
+        {
+            usage = new Command("usage", "Stored usage and its export to Stripe meters.");
+            root.Subcommands.Add(usage);
+        }
+
+        usage.Subcommands.Add(Flush("flush-now", "Export pending usage to Stripe meters in one pass. Dry run unless LIVE=true and --confirm.", attempts: 1));
+        usage.Subcommands.Add(Flush("flush-hourly", "Like flush-now, with up to 3 attempts and backoff (for the hourly scheduler).", attempts: 3));
+        root.Subcommands.Add(Preflight());
+        var webhooks = new Command("webhooks", "Stripe webhook receipts.");
+        webhooks.Subcommands.Add(ProcessPending());
+        var stripe = new Command("stripe", "Stripe integration.");
+        stripe.Subcommands.Add(webhooks);
+        root.Subcommands.Add(stripe);
+    }
+
+    private static Command Flush(string name, string description, int attempts)
+    {
+        var confirm = new Option<bool>("--confirm") { Description = "Send for real (also needs LIVE=true in the environment)." };
+        var command = new Command(name, description) { confirm };
+        command.SetAction(async (parse, ct) =>
+        {
+            var mode = UsageExportGate.ModeFor(Environment.GetEnvironmentVariable("LIVE"), parse.GetValue(confirm));
+            await using var app = await BillingApp.BuildAsync([], ct);
+            var export = ActivatorUtilities.CreateInstance<StripeUsageExport>(app.Services, new UsageExportOptions { LockKey = LockKey() });
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    var result = await export.FlushAsync(mode, ct);
+                    await Console.Out.WriteLineAsync(result.ToString());
+                    return 0;
+                }
+                catch (Exception ex) when (ex is StripeApiException or StripeUnavailableException && attempt < attempts)
+                {
+                    await Console.Error.WriteLineAsync($"attempt {attempt} failed: {ex.Message}; retrying");
+                    await Task.Delay(TimeSpan.FromSeconds(Math.Pow(4, attempt)), ct);
+                }
+                catch (Exception ex) when (ex is StripeApiException or StripeUnavailableException)
+                {
+                    await Console.Error.WriteLineAsync($"usage flush failed: {ex.Message} (the batch resumes on the next run)");
+                    return 1;
+                }
+            }
+        });
+        return command;
+    }
+
+    private static long LockKey() =>
+        long.TryParse(Environment.GetEnvironmentVariable("STRIPE_USAGE_FLUSH_LOCK_KEY"), System.Globalization.CultureInfo.InvariantCulture, out var key) ? key : UsageExportOptions.DefaultLockKey;
+
+    private static Command Preflight()
+    {
+        var requireEnabled = new Option<bool>("--require-enabled") { Description = "Fail unless billing is enabled with real keys, secrets and database." };
+        var failClosed = new Option<bool>("--fail-closed") { Description = "Exit 1 when any check fails." };
+        var command = new Command("preflight", "Check billing-critical configuration (keys, webhook secrets, database, schema).") { requireEnabled, failClosed };
+        command.SetAction(async (parse, ct) =>
+        {
+            var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
+            var checks = await StripePreflight.RunAsync(configuration, parse.GetValue(requireEnabled), ct);
+            foreach (var check in checks)
+            {
+                await Console.Out.WriteLineAsync(check.ToString());
+            }
+
+            var failed = checks.Count(c => c.Status == CheckStatus.Fail);
+            await Console.Out.WriteLineAsync($"preflight: {(failed == 0 ? "ok" : $"{failed} check(s) failed")}");
+            return failed > 0 && parse.GetValue(failClosed) ? 1 : 0;
+        });
+        return command;
+    }
+
+    private static Command ProcessPending()
+    {
+        var limit = new Option<int>("--limit") { Description = "At most this many events.", DefaultValueFactory = _ => 1000 };
+        var command = new Command("process-pending", "Process recorded webhook events that were never processed (backlog drain).") { limit };
+        command.SetAction(async (parse, ct) =>
+        {
+            await using var app = await BillingApp.BuildAsync([], ct);
+            var run = await app.Services.GetRequiredService<StripeWebhookProcessor>().ProcessPendingAsync(parse.GetValue(limit), ct);
+            foreach (var (id, error) in run.Failed)
+            {
+                await Console.Error.WriteLineAsync($"{id}: {error}");
+            }
+
+            await Console.Out.WriteLineAsync($"pending={run.Pending} processed={run.Processed} failed={run.Failed.Count}");
+            return run.Failed.Count > 0 ? 1 : 0;
+        });
+        return command;
+    }
+}

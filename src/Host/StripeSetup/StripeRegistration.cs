@@ -1,0 +1,47 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Billing.Host.StripeEmulator;
+using Billing.Ledger.Stripe;
+using Billing.Ledger.Stripe.Webhooks;
+
+namespace Billing.Host.StripeSetup;
+
+/// <summary>Registers the Stripe client, webhook verification, inbox and processor. With no
+/// <c>STRIPE_SECRET_KEY</c> it starts the emulator on loopback first and points the client at it
+/// over real HTTP; the emulator's webhooks then go to this Host's own webhook endpoint.</summary>
+public static class StripeRegistration
+{
+    public static Task AddStripeAsync(this WebApplicationBuilder builder, CancellationToken ct)
+    {
+        var settings = StripeSettings.From(builder.Configuration);
+        var services = builder.Services;
+        var secretKey = settings.SecretKey;
+        var apiBase = settings.ApiBase;
+        var webhookSecrets = settings.WebhookSecrets;
+        if (settings.UseEmulator)
+        {
+            var firstSecret = webhookSecrets?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault();
+            var embedded = new EmbeddedStripeEmulator(firstSecret is null ? new StripeEmulatorOptions() : new StripeEmulatorOptions { WebhookSecret = firstSecret });
+
+            // Factory registrations so the container disposes them even if the Host never starts;
+            // the lifetime service starts the emulator first (index 0: before the job workers
+            // that call it) and stops it on a normal shutdown.
+            services.AddSingleton(_ => embedded);
+            services.AddSingleton(sp => sp.GetRequiredService<EmbeddedStripeEmulator>().Emulator);
+            services.Insert(0, ServiceDescriptor.Singleton<IHostedService, StripeEmulatorLifetime>());
+            secretKey = StripeEmulator.StripeEmulator.DefaultSecretKey;
+            apiBase ??= embedded.BaseUrl;
+            webhookSecrets ??= embedded.Options.WebhookSecret;
+        }
+
+        services.AddSingleton(settings);
+        services.AddSingleton(new StripeOptions { SecretKey = secretKey!, BaseUrl = apiBase ?? StripeOptions.LiveBaseUrl, Retry = settings.Retry });
+        services.AddHttpClient<StripeClient>();
+        services.AddSingleton(sp => WebhookSignature.FromSetting(webhookSecrets, sp.GetRequiredService<TimeProvider>(), settings.WebhookTolerance));
+        services.AddSingleton<StripeTenantResolver>();
+        services.AddSingleton<StripeWebhookInbox>();
+        services.AddSingleton<StripeWebhookProcessor>();
+        services.AddSingleton<IStripeWebhookApplier, StripeObjectLinker>();
+        services.TryAddSingleton<IStripeWebhookQueue, UnqueuedStripeWebhooks>();
+        return Task.CompletedTask;
+    }
+}

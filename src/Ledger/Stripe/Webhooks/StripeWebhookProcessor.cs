@@ -1,0 +1,104 @@
+using Npgsql;
+using Billing.Ledger.EventStore;
+using Microsoft.Extensions.Logging;
+
+namespace Billing.Ledger.Stripe.Webhooks;
+
+/// <summary>Processes one recorded Stripe event once: decides what it means, then commits the
+/// domain effects, the <c>stripe.webhook_processed.v1</c> marker and the receipt's processed_at
+/// in one unit of work (with the job's completion when run by the queue). Unknown types are
+/// ignored and recorded; events for objects we never created are flagged; nothing crashes.</summary>
+public sealed partial class StripeWebhookProcessor(
+    EventStore.EventStore store,
+    IEnumerable<IStripeWebhookApplier> appliers,
+    TimeProvider time,
+    ILogger<StripeWebhookProcessor> logger)
+{
+    public const string JobType = "stripe.webhook.process";
+
+    /// <summary>The event types the ledger acts on; any other type is recorded and ignored.</summary>
+    public static readonly IReadOnlySet<string> HandledTypes = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "payment_intent.succeeded", "payment_intent.payment_failed", "charge.refunded", "charge.dispute.created",
+        "invoice.created", "invoice.paid", "invoice.payment_failed",
+        "customer.subscription.updated", "customer.subscription.deleted", "checkout.session.completed",
+    };
+
+    private const string ProcessedAtSql = "SELECT processed_at FROM ledger.stripe_webhook_receipts WHERE stripe_event_id = $1";
+    private const string MarkSql = "SELECT ledger.mark_stripe_webhook_processed($1, $2, $3, $4)";
+
+    private readonly IReadOnlyList<IStripeWebhookApplier> _appliers = appliers.ToList();
+
+    /// <summary>Processes <paramref name="work"/>; <paramref name="commit"/> commits the unit of
+    /// work (the job queue passes its complete-with, tests may pass a plain commit). Returns the
+    /// outcome, or null when the event had been processed already.</summary>
+    public async Task<WebhookApplication?> ProcessAsync(StripeWebhookWork work, EventMetadata metadata, Func<UnitOfWork, CancellationToken, Task> commit, CancellationToken ct)
+    {
+        if (await IsProcessedAsync(work.StripeEventId, ct))
+        {
+            LogSkipped(logger, work.StripeEventId);
+            await commit(store.BeginUnitOfWork(metadata), ct);
+            return null;
+        }
+
+        var received = await ReadReceivedAsync(work, ct);
+        LogStarted(logger, work.StripeEventId, received.Type, work.TenantId);
+        var uow = store.BeginUnitOfWork(metadata);
+        var context = new StripeWebhookContext(work.TenantId, work.StripeEventId, received.Type, received.Matched, received.StripeCreatedAt, received, metadata);
+        var application = await DecideAsync(context, uow, ct);
+        var processed = new StripeWebhookProcessed(work.StripeEventId, received.Type, application.Outcome.ToString().ToLowerInvariant(), application.Detail);
+        uow.Append(work.TenantId, StripeWebhookStreams.StreamId(work.StripeEventId), StripeWebhookStreams.StreamType, ExpectedVersion.Exact(1),
+            [new NewEvent(StripeWebhookStreams.ProcessedEventId(work.StripeEventId), processed)]);
+        uow.AddCommand(MarkCommand(processed, time.GetUtcNow()));
+        try
+        {
+            await commit(uow, ct);
+        }
+        catch (Exception ex) when (ex is PostgresException { SqlState: "LW001" } or WrongExpectedVersionException)
+        {
+            // Another run processed it between our check and our commit: nothing of ours was
+            // written. Finish this run without effects.
+            LogSkipped(logger, work.StripeEventId);
+            await commit(store.BeginUnitOfWork(metadata), ct);
+            return null;
+        }
+
+        StripeWebhookMetrics.Processed.Add(1, new("type", received.Type), new("outcome", processed.Outcome));
+        LogCompleted(logger, work.StripeEventId, received.Type, processed.Outcome, application.Detail);
+        return application;
+    }
+
+    private async Task<WebhookApplication> DecideAsync(StripeWebhookContext context, UnitOfWork uow, CancellationToken ct)
+    {
+        if (!HandledTypes.Contains(context.Type))
+        {
+            LogIgnored(logger, context.StripeEventId, context.Type, "type not handled");
+            return new WebhookApplication(WebhookOutcome.Ignored, $"event type {context.Type} is not handled");
+        }
+
+        if (!context.Matched)
+        {
+            return new WebhookApplication(WebhookOutcome.Flagged, $"no tenant owns {context.Received.ObjectType} {context.Received.ObjectId}: an object we never created");
+        }
+
+        WebhookApplication? result = null;
+        foreach (var applier in _appliers)
+        {
+            result = await applier.ApplyAsync(context, uow, ct) is { } applied ? Combine(result, applied) : result;
+        }
+
+        return result ?? new WebhookApplication(WebhookOutcome.Applied, "recorded");
+    }
+
+    /// <summary>Flagged beats applied beats ignored; details accumulate.</summary>
+    private static WebhookApplication Combine(WebhookApplication? a, WebhookApplication b)
+    {
+        if (a is null)
+        {
+            return b;
+        }
+
+        static int Rank(WebhookOutcome o) => o switch { WebhookOutcome.Flagged => 2, WebhookOutcome.Applied => 1, _ => 0 };
+        return new WebhookApplication(Rank(a.Outcome) >= Rank(b.Outcome) ? a.Outcome : b.Outcome, a.Detail + "; " + b.Detail);
+    }
+}

@@ -1,0 +1,130 @@
+using System.Diagnostics.Metrics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Billing.Ledger.Stripe.Webhooks;
+
+namespace Billing.Host.Tests.Stripe;
+
+public sealed class StripeWebhookEndpointTests(StripeHostFixture host) : IClassFixture<StripeHostFixture>
+{
+    private static string NewId() => "evt_" + Guid.NewGuid().ToString("N")[..24];
+
+    private static string EventJson(string id, string tenant = "acme", string type = "payment_intent.succeeded") => new JsonObject
+    {
+        ["id"] = id,
+        ["object"] = "event",
+        ["type"] = type,
+        ["created"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
+        ["livemode"] = false,
+        ["data"] = new JsonObject { ["object"] = new JsonObject { ["id"] = "pi_" + id[4..], ["object"] = "payment_intent", ["metadata"] = new JsonObject { ["tenant_id"] = tenant } } },
+    }.ToJsonString();
+
+    private static HttpRequestMessage Delivery(string body, string? secret, long? at = null, string? header = null)
+    {
+        var t = at ?? DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var request = new HttpRequestMessage(HttpMethod.Post, "/v1/billing/webhook") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        var signature = header ?? (secret is null ? null : WebhookSignature.Header(t, WebhookSignature.Sign(secret, t, Encoding.UTF8.GetBytes(body))));
+        if (signature is not null)
+        {
+            request.Headers.Add("Stripe-Signature", signature);
+        }
+
+        return request;
+    }
+
+    private async Task<long> ReceiptsAsync(string id)
+    {
+        await using var command = host.DataSource.CreateCommand("SELECT count(*) FROM ledger.stripe_webhook_receipts WHERE stripe_event_id = $1");
+        command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = id });
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    [Theory]
+    [InlineData(StripeHostFixture.CurrentSecret)]
+    [InlineData(StripeHostFixture.NextSecret)]
+    public async Task a_delivery_signed_with_either_rotated_secret_is_acknowledged_and_recorded(string secret)
+    {
+        var id = NewId();
+
+        using var response = await host.Http.SendAsync(Delivery(EventJson(id), secret));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var ack = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.False(ack.GetProperty("duplicate").GetBoolean());
+        Assert.Equal(1, await ReceiptsAsync(id));
+    }
+
+    [Fact]
+    public async Task bad_missing_or_stale_signatures_are_400_problems_counted_and_record_nothing()
+    {
+        var failures = new List<string>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name == "billing_webhook_failures_total")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+        {
+            lock (failures)
+            {
+                failures.Add(tags.ToArray().Single(t => t.Key == "reason").Value!.ToString()!);
+            }
+        });
+        listener.Start();
+        var id = NewId();
+        var body = EventJson(id);
+
+        HttpRequestMessage[] deliveries =
+        [
+            Delivery(body, "whsec_someone_else"),
+            Delivery(body, null),
+            Delivery(body, StripeHostFixture.CurrentSecret, DateTimeOffset.UtcNow.AddMinutes(-6).ToUnixTimeSeconds()),
+            Delivery(body, null, header: "t=1,v1=zz"),
+            Delivery(body + " ", null, header: Delivery(body, StripeHostFixture.CurrentSecret).Headers.GetValues("Stripe-Signature").Single()),
+        ];
+        foreach (var delivery in deliveries)
+        {
+            using var response = await host.Http.SendAsync(delivery);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        }
+
+        Assert.Equal(0, await ReceiptsAsync(id));
+        lock (failures)
+        {
+            Assert.Equal(["signature_mismatch", "missing_header", "stale_timestamp", "malformed_header", "signature_mismatch"], failures);
+        }
+    }
+
+    [Fact]
+    public async Task a_correctly_signed_body_that_is_not_an_event_is_a_400_problem()
+    {
+        using var response = await host.Http.SendAsync(Delivery("""{"hello":"world"}""", StripeHostFixture.CurrentSecret));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("invalid_payload", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task fifty_concurrent_copies_of_one_delivery_are_all_acknowledged_and_recorded_once()
+    {
+        var id = NewId();
+        var body = EventJson(id);
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 50).Select(async _ =>
+        {
+            using var response = await host.Http.SendAsync(Delivery(body, StripeHostFixture.CurrentSecret));
+            return (response.StatusCode, Ack: await response.Content.ReadFromJsonAsync<JsonElement>());
+        }));
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Assert.Single(responses, r => !r.Ack.GetProperty("duplicate").GetBoolean());
+        Assert.Equal(1, await ReceiptsAsync(id));
+    }
+}

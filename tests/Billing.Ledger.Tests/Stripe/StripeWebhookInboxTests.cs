@@ -1,0 +1,104 @@
+using System.Text.Json.Nodes;
+using Billing.Ledger.EventStore;
+using Billing.Ledger.Stripe.Webhooks;
+using Billing.Testing;
+using static Billing.Ledger.Tests.Stripe.WebhookTestSupport;
+
+namespace Billing.Ledger.Tests.Stripe;
+
+public sealed class StripeWebhookInboxTests(DatabaseFixture db) : IClassFixture<DatabaseFixture>, IAsyncLifetime
+{
+    private readonly Billing.Ledger.EventStore.EventStore _store = db.CreateStore();
+
+    public async Task InitializeAsync()
+    {
+        await using var command = db.DataSource.CreateCommand(TableWebhookQueue.CreateSql);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    private Task<long> JobsFor(string id) => CountAsync(db.DataSource, "SELECT count(*) FROM public.test_webhook_jobs WHERE stripe_event_id = $1", id);
+
+    [Fact]
+    public async Task a_verified_event_is_recorded_on_its_tenants_stream_with_a_receipt_and_a_job()
+    {
+        var id = NewEventId();
+
+        var receipt = await Inbox(_store).AcceptAsync(Event(id, "payment_intent.succeeded", PaymentIntent("pi_1", "acme")), new EventMetadata("corr-1"), default);
+
+        Assert.Equal(("acme", true, false), (receipt.TenantId, receipt.Matched, receipt.Duplicate));
+        var recorded = Assert.Single(await _store.ReadStreamAsync("acme", StripeWebhookStreams.StreamId(id)));
+        var received = Assert.IsType<StripeWebhookReceived>(recorded.Data);
+        Assert.Equal((id, "payment_intent.succeeded", "pi_1", "metadata"), (received.StripeEventId, received.Type, received.ObjectId, received.ResolvedBy));
+        Assert.Equal(StripeWebhookStreams.ReceivedEventId(id), recorded.EventId);
+        Assert.Equal("corr-1", recorded.Metadata.CorrelationId);
+        Assert.Equal(1, await JobsFor(id));
+        Assert.Equal(1, await CountAsync(db.DataSource, "SELECT count(*) FROM ledger.stripe_webhook_receipts WHERE stripe_event_id = $1 AND processed_at IS NULL", id));
+    }
+
+    [Fact]
+    public async Task fifty_concurrent_copies_record_one_event_one_receipt_and_one_job()
+    {
+        var id = NewEventId();
+        var body = Event(id, "payment_intent.succeeded", PaymentIntent("pi_storm", "acme"));
+        var inbox = Inbox(_store);
+
+        var receipts = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => Task.Run(() => inbox.AcceptAsync(body, EventMetadata.Empty, default))));
+
+        Assert.Single(receipts, r => !r.Duplicate);
+        Assert.Equal(49, receipts.Count(r => r.Duplicate));
+        Assert.Single(await _store.ReadStreamAsync("acme", StripeWebhookStreams.StreamId(id)));
+        Assert.Equal(1, await JobsFor(id));
+    }
+
+    [Fact]
+    public async Task an_event_for_an_object_we_never_created_is_recorded_on_the_unmatched_stream()
+    {
+        var id = NewEventId();
+
+        var receipt = await Inbox(_store).AcceptAsync(Event(id, "charge.dispute.created", new JsonObject { ["id"] = "dp_x", ["object"] = "dispute", ["charge"] = "ch_nobody" }), EventMetadata.Empty, default);
+
+        Assert.Equal((StripeWebhookStreams.UnmatchedTenant, false), (receipt.TenantId, receipt.Matched));
+        Assert.Single(await _store.ReadStreamAsync(StripeWebhookStreams.UnmatchedTenant, StripeWebhookStreams.StreamId(id)));
+        Assert.Equal(1, await JobsFor(id));
+    }
+
+    [Fact]
+    public async Task a_customer_linked_to_a_tenant_resolves_events_without_metadata()
+    {
+        await _store.BeginUnitOfWork().LinkStripeObject("cus_linked", "globex", "customer", DateTimeOffset.UtcNow).CommitAsync();
+        var id = NewEventId();
+
+        var receipt = await Inbox(_store).AcceptAsync(Event(id, "payment_intent.payment_failed", PaymentIntent("pi_2", null, "cus_linked", status: "requires_payment_method")), EventMetadata.Empty, default);
+
+        Assert.Equal(("globex", true), (receipt.TenantId, receipt.Matched));
+        var received = (StripeWebhookReceived)Assert.Single(await _store.ReadStreamAsync("globex", StripeWebhookStreams.StreamId(id))).Data;
+        Assert.Equal("link:cus", received.ResolvedBy);
+    }
+
+    [Theory]
+    [InlineData("not json")]
+    [InlineData("""{"id":"evt_1","object":"charge"}""")]
+    [InlineData("""{"id":"evt_1","object":"event","type":"x","created":1}""")]
+    public async Task a_body_that_is_not_a_stripe_event_is_rejected_and_nothing_is_written(string body)
+    {
+        var before = await CountAsync(db.DataSource, "SELECT count(*) FROM ledger.stripe_webhook_receipts");
+
+        await Assert.ThrowsAsync<StripeWebhookPayloadException>(() => Inbox(_store).AcceptAsync(System.Text.Encoding.UTF8.GetBytes(body), EventMetadata.Empty, default));
+
+        Assert.Equal(before, await CountAsync(db.DataSource, "SELECT count(*) FROM ledger.stripe_webhook_receipts"));
+    }
+
+    [Fact]
+    public async Task linking_an_object_to_a_second_tenant_fails_instead_of_overwriting()
+    {
+        await _store.BeginUnitOfWork().LinkStripeObject("cus_owned", "acme", "customer", DateTimeOffset.UtcNow).CommitAsync();
+
+        await _store.BeginUnitOfWork().LinkStripeObject("cus_owned", "acme", "customer", DateTimeOffset.UtcNow).CommitAsync();
+        var error = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => _store.BeginUnitOfWork().LinkStripeObject("cus_owned", "globex", "customer", DateTimeOffset.UtcNow).CommitAsync());
+
+        Assert.Equal("LW002", error.SqlState);
+        Assert.Equal(1, await CountAsync(db.DataSource, "SELECT count(*) FROM ledger.stripe_links WHERE stripe_id = 'cus_owned' AND tenant_id = 'acme'"));
+    }
+}
