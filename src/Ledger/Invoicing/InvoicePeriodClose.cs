@@ -120,6 +120,10 @@ public sealed partial class InvoicePeriodClose(
         }
     }
 
+    /// <summary>The tenant's billing time zone.</summary>
+    public async Task<TimeZoneInfo> ZoneOfAsync(string tenantId, CancellationToken ct) =>
+        TimeZoneInfo.FindSystemTimeZoneById((await LoadTenantAsync(tenantId, ct)).Profile.TimeZone);
+
     private static CloseResult Result(InvoiceState s, CloseOutcome outcome) =>
         new(s.Draft.TenantId, s.Draft.Period, s.Draft.InvoiceId, outcome, s.Status, s.Number, s.Draft.TotalMinor, s.Draft.Currency);
 
