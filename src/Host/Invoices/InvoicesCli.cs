@@ -19,7 +19,7 @@ public static class InvoicesCli
     {
         var tenant = new Option<string?>("--tenant") { Description = "Only this tenant (default: every tenant)." };
         var period = new Option<string?>("--period") { Description = "Billing period YYYY-MM (default: the last ended period in each tenant's zone)." };
-        var command = new Command("close-period", "Draft, or after the grace period finalize, each tenant's invoice for a period.") { tenant, period };
+        var command = new Command("close-period", "Draft, or after the grace period finalize, each tenant's invoice for a period.") { tenant, period }.Accepting();
         command.SetAction(async (parse, ct) =>
         {
             BillingPeriod? target = null;
@@ -34,7 +34,12 @@ public static class InvoicesCli
                 target = parsed;
             }
 
-            await using var app = await BillingApp.BuildAsync([], ct);
+            await using var app = await CliHost.BuildAsync(parse, ct);
+            if (app is null)
+            {
+                return 2;
+            }
+
             var close = app.Services.GetRequiredService<InvoicePeriodClose>();
             var results = await close.CloseManyAsync(parse.GetValue(tenant), target, "cli:" + Environment.UserName, ct);
             foreach (var (id, result, error) in results)

@@ -10,5 +10,6 @@ public static class InvoicingCli
     {
         root.Subcommands.Add(UsageCli.Command());
         root.Subcommands.Add(InvoicesCli.Command());
+        root.Subcommands.Add(Exports.ExportEndpoints.Command());
     }
 }

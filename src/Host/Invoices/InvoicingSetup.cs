@@ -1,7 +1,9 @@
+using Billing.Host.Exports;
 using Billing.Host.Tenants;
 using Billing.Host.Usage;
 using Billing.Ledger.EventStore;
 using Billing.Ledger.Invoicing;
+using Billing.Ledger.Jobs;
 using Billing.Ledger.Pricing;
 using Billing.Ledger.Tenants;
 using Billing.Ledger.Usage;
@@ -15,7 +17,13 @@ public static class InvoicingSetup
     {
         services.AddSingleton(PlanCatalogueLoader.Load(configuration));
         services.AddSingleton<IInlineProjection, TenantProjection>();
-        services.AddSingleton<TenantDirectory>();
+        // With Billing:Invoicing:ScheduleCloses, a new tenant's first period close is scheduled in
+        // the transaction that creates it (job invoice.close-period); each close schedules the next.
+        var scheduleCloses = configuration.GetValue("Billing:Invoicing:ScheduleCloses", false);
+        services.AddSingleton(sp => new TenantDirectory(
+            sp.GetRequiredService<EventStore>(), sp.GetRequiredService<PlanCatalogue>(), sp.GetRequiredService<TimeProvider>(),
+            scheduleCloses ? (uow, created) => ClosePeriodJob.ScheduleFor(uow, created.TenantId, TimeZoneInfo.FindSystemTimeZoneById(created.TimeZone), created.At, sp.GetRequiredService<InvoicingOptions>()) : null));
+        services.AddJobHandler<ClosePeriodHandler>();
         services.AddSingleton(new UsageOptions(configuration.GetValue("Billing:Usage:LookbackDays", 30)));
         services.AddSingleton<UsageIngestion>();
         services.AddSingleton<IInlineProjection, InvoiceProjection>();
@@ -27,6 +35,8 @@ public static class InvoicingSetup
             sp.GetRequiredService<InvoicingOptions>(), sp.GetService<IInvoiceFinalizationOutbox>()));
         services.AddSingleton<InvoiceActions>();
         services.AddSingleton<InvoiceQueries>();
+        services.AddSingleton(AccountingAccounts.From(configuration));
+        services.AddSingleton<AccountingExport>();
         return services;
     }
 
@@ -36,5 +46,6 @@ public static class InvoicingSetup
         app.MapUsageEndpoints();
         app.MapInvoiceEndpoints();
         app.MapAdjustmentEndpoints();
+        app.MapExportEndpoints();
     }
 }

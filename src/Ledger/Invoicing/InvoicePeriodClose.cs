@@ -44,22 +44,10 @@ public sealed partial class InvoicePeriodClose(
             throw new InvoiceRejected("later_period_invoiced", $"{tenantId} already has an invoice after {period}; periods close in order.");
         }
 
-        var inputs = await GatherAsync(connection, tx, tenant, zone, period, now, ct);
-        var draft = InvoiceCalculator.Draft(inputs, catalogue);
-        var events = InvoiceDecider.Decide(new DraftInvoice(draft, now, actor, "period close"), state).ToList();
-        var evolved = events.Aggregate(state, InvoiceDecider.Evolve)!;
-        var finalize = now >= period.EndUtc(zone) + options.GracePeriod;
-        if (finalize)
-        {
-            var number = await NextNumberAsync(connection, tx, now.Year, ct);
-            var finalized = InvoiceDecider.Decide(new FinalizeInvoice(number, options.PaymentTerms, now, actor, "grace period over"), evolved);
-            events.AddRange(finalized);
-            evolved = finalized.Aggregate<object, InvoiceState?>(evolved, InvoiceDecider.Evolve)!;
-        }
-
+        var (events, evolved, finalize) = await DecideAsync(connection, tx, tenant, zone, period, state, now, actor, ct);
         if (events.Count > 0)
         {
-            var uow = store.BeginUnitOfWork(new EventMetadata(CorrelationId: "close:" + invoiceId + ":" + period, Actor: actor));
+            var uow = store.BeginUnitOfWork(new EventMetadata(CorrelationId: "close:" + invoiceId, Actor: actor));
             var expected = stored.Count == 0 ? ExpectedVersion.NoStream : ExpectedVersion.Exact(stored[^1].Version);
             uow.Append(tenantId, InvoiceStreams.IdOf(invoiceId), InvoiceStreams.Type, expected, events.Select(NewEvent.For));
             if (finalize)
@@ -75,27 +63,66 @@ public sealed partial class InvoicePeriodClose(
         return Result(evolved, outcome);
     }
 
+    /// <summary>The draft (or its recomputation) and, once the grace period is over, the
+    /// finalization with the next number (taken inside the caller's transaction).</summary>
+    private async Task<(List<object> Events, InvoiceState Evolved, bool Finalize)> DecideAsync(
+        NpgsqlConnection connection, NpgsqlTransaction tx, TenantState tenant, TimeZoneInfo zone, BillingPeriod period, InvoiceState? state, DateTimeOffset now, string actor, CancellationToken ct)
+    {
+        var inputs = await GatherAsync(connection, tx, tenant, zone, period, now, ct);
+        var draft = InvoiceCalculator.Draft(inputs, catalogue);
+        var events = InvoiceDecider.Decide(new DraftInvoice(draft, now, actor, "period close"), state).ToList();
+        var evolved = events.Aggregate(state, InvoiceDecider.Evolve)!;
+        var finalize = now >= period.EndUtc(zone) + options.GracePeriod;
+        if (finalize)
+        {
+            var number = await NextNumberAsync(connection, tx, now.Year, ct);
+            var finalized = InvoiceDecider.Decide(new FinalizeInvoice(number, options.PaymentTerms, now, actor, "grace period over"), evolved);
+            events.AddRange(finalized);
+            evolved = finalized.Aggregate<object, InvoiceState?>(evolved, InvoiceDecider.Evolve)!;
+        }
+
+        return (events, evolved, finalize);
+    }
+
     /// <summary>Closes <paramref name="period"/> (default: the last period that has ended in each
     /// tenant's zone) for one tenant or all. A tenant that fails is reported, not fatal.</summary>
     public async Task<IReadOnlyList<(string TenantId, CloseResult? Result, string? Error)>> CloseManyAsync(string? tenantId, BillingPeriod? period, string actor, CancellationToken ct)
     {
-        var results = new List<(string, CloseResult?, string?)>();
-        foreach (var (id, zoneId) in await TenantsAsync(tenantId, ct))
+        var tenants = await TenantsAsync(tenantId, ct);
+        var results = new (string, CloseResult?, string?)[tenants.Count];
+        // Tenants close independently (per-tenant lock); only the number counter row is shared,
+        // held by each finalization for its short commit. A few at a time keeps drafting busy.
+        var options = new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = ct };
+        await Parallel.ForEachAsync(Enumerable.Range(0, tenants.Count), options, async (i, token) =>
         {
-            var zone = TimeZoneInfo.FindSystemTimeZoneById(zoneId);
-            var target = period ?? BillingPeriod.Containing(clock.GetUtcNow(), zone).Previous;
-            try
-            {
-                results.Add((id, await CloseAsync(id, target, actor, ct), null));
-            }
-            catch (InvoiceRejected ex)
-            {
-                results.Add((id, null, ex.Code + ": " + ex.Message));
-            }
-        }
-
+            var (id, zoneId) = tenants[i];
+            var target = period ?? BillingPeriod.Containing(clock.GetUtcNow(), TimeZoneInfo.FindSystemTimeZoneById(zoneId)).Previous;
+            results[i] = await CloseOneAsync(id, target, actor, token);
+        });
         return results;
     }
+
+    private async Task<(string, CloseResult?, string?)> CloseOneAsync(string tenantId, BillingPeriod period, string actor, CancellationToken ct)
+    {
+        try
+        {
+            return (tenantId, await CloseAsync(tenantId, period, actor, ct), null);
+        }
+        catch (InvoiceRejected ex)
+        {
+            return (tenantId, null, ex.Code + ": " + ex.Message);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // One tenant's failure must not stop the others' invoices; it is reported to the
+            // caller (the CLI exits non-zero) with its type and message.
+            return (tenantId, null, ex.GetType().Name + ": " + ex.Message);
+        }
+    }
+
+    /// <summary>The tenant's billing time zone.</summary>
+    public async Task<TimeZoneInfo> ZoneOfAsync(string tenantId, CancellationToken ct) =>
+        TimeZoneInfo.FindSystemTimeZoneById((await LoadTenantAsync(tenantId, ct)).Profile.TimeZone);
 
     private static CloseResult Result(InvoiceState s, CloseOutcome outcome) =>
         new(s.Draft.TenantId, s.Draft.Period, s.Draft.InvoiceId, outcome, s.Status, s.Number, s.Draft.TotalMinor, s.Draft.Currency);

@@ -6,8 +6,10 @@ namespace Billing.Ledger.Tenants;
 /// <summary>A tenant as stored: its state and the stream version (the HTTP ETag).</summary>
 public sealed record TenantSnapshot(TenantState State, long Version);
 
-/// <summary>Loads a tenant stream, decides, appends with the expected version.</summary>
-public sealed class TenantDirectory(EventStore.EventStore store, PlanCatalogue catalogue, TimeProvider clock)
+/// <summary>Loads a tenant stream, decides, appends with the expected version.
+/// <paramref name="onCreated"/> adds work that must commit with a new tenant (scheduling its
+/// first period close).</summary>
+public sealed class TenantDirectory(EventStore.EventStore store, PlanCatalogue catalogue, TimeProvider clock, Action<UnitOfWork, TenantCreated>? onCreated = null)
 {
     public async Task<TenantSnapshot?> LoadAsync(string tenantId, CancellationToken ct)
     {
@@ -21,8 +23,10 @@ public sealed class TenantDirectory(EventStore.EventStore store, PlanCatalogue c
         var events = TenantDecider.Decide(new CreateTenant(tenantId, profile, catalogue.Find(profile.PlanId)?.Currency, clock.GetUtcNow()), null);
         try
         {
-            var result = await store.AppendAsync(tenantId, TenantStreams.IdOf(tenantId), TenantStreams.Type, ExpectedVersion.NoStream, events.Select(NewEvent.For), metadata, ct);
-            return new TenantSnapshot(TenantDecider.Fold(events)!, result.LastVersion);
+            var uow = store.BeginUnitOfWork(metadata).Append(tenantId, TenantStreams.IdOf(tenantId), TenantStreams.Type, ExpectedVersion.NoStream, events.Select(NewEvent.For));
+            onCreated?.Invoke(uow, events.OfType<TenantCreated>().Single());
+            var results = await uow.CommitAsync(ct);
+            return new TenantSnapshot(TenantDecider.Fold(events)!, results[0].LastVersion);
         }
         catch (WrongExpectedVersionException)
         {

@@ -35,6 +35,7 @@ public sealed class UsageContractAudit(NpgsqlDataSource dataSource, PlanCatalogu
             var reason = !known ? "unknown_tenant"
                 : !catalogue.Metrics.Contains(metric) ? "unknown_metric"
                 : quantity < 0 ? "negative_quantity"
+                : !UsageContract.WithinRange(quantity) ? "quantity_out_of_range"
                 : at > recorded + UsageOptions.FutureTolerance ? "timestamp_in_future"
                 : at < recorded.AddDays(-lookbackDays) ? "timestamp_outside_lookback"
                 : null;

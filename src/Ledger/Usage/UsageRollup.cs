@@ -15,6 +15,12 @@ public static class UsageRollup
 {
     public const string TruncateSql = "TRUNCATE rm.usage_daily_shards";
 
+    // Usage archived by a purge lives on as per-day sums; they seed the rebuild as shard -1.
+    private const string SeedFromSummariesSql = """
+        INSERT INTO rm.usage_daily_shards (tenant_id, metric, day, shard, quantity, event_count)
+        SELECT tenant_id, metric, day, -1, quantity, event_count FROM ledger.usage_summaries
+        """;
+
     private const string UpsertSql = """
         INSERT INTO rm.usage_daily_shards AS u (tenant_id, metric, day, shard, quantity, event_count)
         SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::int[], $5::numeric[], $6::bigint[])
@@ -41,33 +47,14 @@ public static class UsageRollup
         return command;
     }
 
-    /// <summary>Rebuilds the rollup from the usage events in the log (truncate, then replay in
-    /// pages), in one transaction.</summary>
-    public static async Task RebuildAsync(EventStore.EventStore store, CancellationToken ct)
-    {
-        await using var connection = await store.DataSource.OpenConnectionAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        await using (var truncate = new NpgsqlCommand(TruncateSql, connection, tx))
+    /// <summary>Rebuilds the rollup from the usage events in the log plus the summaries of
+    /// archived usage (truncate, seed, then replay), in one transaction; see
+    /// <see cref="Invoicing.InvoiceReadModels.ReplayAsync"/> for why this is safe under load.</summary>
+    public static Task RebuildAsync(EventStore.EventStore store, CancellationToken ct) =>
+        Invoicing.InvoiceReadModels.ReplayAsync(store, TruncateSql + ";" + SeedFromSummariesSql, ["usage.recorded.v1"], (events, uow) =>
         {
-            await truncate.ExecuteNonQueryAsync(ct);
-        }
-
-        var position = LogPosition.Start;
-        while (true)
-        {
-            var page = await store.ReadAllAsync(position, 5000, new LogFilter(Types: ["usage.recorded.v1"]), ct);
-            if (page.Events.Count == 0)
-            {
-                break;
-            }
-
-            var rows = page.Events.Select(e => (e, u: (UsageRecorded)e.Data))
+            var rows = events.Select(e => (e, u: (UsageRecorded)e.Data))
                 .Select(x => new RollupRow(x.e.TenantId, x.u.Metric, x.u.LocalDay, UsageStreams.ShardOf(x.e.StreamId), x.u.Quantity, 1));
-            await using var batch = new NpgsqlBatch(connection, tx) { BatchCommands = { Upsert(rows) } };
-            await batch.ExecuteNonQueryAsync(ct);
-            position = page.Next;
-        }
-
-        await tx.CommitAsync(ct);
-    }
+            uow.AddCommand(Upsert(rows));
+        }, ct);
 }

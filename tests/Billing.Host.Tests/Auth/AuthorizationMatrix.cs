@@ -94,6 +94,8 @@ public static class AuthorizationMatrix
         new("POST", "/v1/invoices/{invoiceId}/void", "/v1/invoices/in_nosuchinvoice/void", Access.Admin, "{}"),
         new("POST", "/v1/invoices/{invoiceId}/refunds", "/v1/invoices/in_nosuchinvoice/refunds", Access.Admin, "{}"),
 
+        new("GET", "/v1/exports/accounting.csv", "/v1/exports/accounting.csv?from=2026-01-01&to=2026-01-31", Access.Finance),
+
         new("GET", "/v1/internal/projections/", "/v1/internal/projections/", Access.Admin),
         new("GET", "/v1/internal/projections/dead-letters", "/v1/internal/projections/dead-letters", Access.Admin),
         new("POST", "/v1/internal/projections/dead-letters/{id:long}/retry", "/v1/internal/projections/dead-letters/999999/retry", Access.Admin),

@@ -27,10 +27,13 @@ public class BillingApi : DatabaseFixture
 
     public HttpClient Http { get; private set; } = null!;
 
+    /// <summary>Configuration overrides (<c>--Key=Value</c>) a derived fixture adds.</summary>
+    protected virtual string[] ExtraArgs => [];
+
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        App = await BillingApp.BuildAsync(["--urls", "http://127.0.0.1:0", "--ConnectionStrings:Ledger=" + ConnectionString, "--Logging:LogLevel:Default=Warning"], configure: b =>
+        App = await BillingApp.BuildAsync(["--urls", "http://127.0.0.1:0", "--ConnectionStrings:Ledger=" + ConnectionString, "--Logging:LogLevel:Default=Warning", .. ExtraArgs], configure: b =>
         {
             b.Services.AddSingleton<TimeProvider>(Clock);
             b.Services.AddAuthentication(TestAuth.SchemeName).AddScheme<AuthenticationSchemeOptions, TestAuth>(TestAuth.SchemeName, null);

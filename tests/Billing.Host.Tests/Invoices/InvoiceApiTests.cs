@@ -30,7 +30,8 @@ public sealed class InvoicedWorld : BillingApi
         usage.EnsureSuccessStatusCode();
         Clock.SetTo(DateTimeOffset.Parse("2026-04-02T06:00:00Z"));
         var results = await App.Services.GetRequiredService<InvoicePeriodClose>().CloseManyAsync(null, BillingPeriod.Parse("2026-03"), "system:test", CancellationToken.None);
-        Assert.All(results, r => Assert.Equal(CloseOutcome.Finalized, r.Result!.Outcome));
+        // The Host's own job worker may have run the scheduled close first (then this one is Unchanged).
+        Assert.All(results, r => Assert.Equal(InvoiceStatuses.Open, r.Result!.Status));
     }
 }
 

@@ -101,4 +101,15 @@ public sealed class TenantApiTests(BillingApi api) : IClassFixture<BillingApi>
         var list = await api.Http.GetFromJsonAsync<JsonElement>("/v1/tenants");
         Assert.Contains(list.EnumerateArray(), t => t.GetProperty("tenantId").GetString() == "t-listed" && t.GetProperty("planId").GetString() == "starter");
     }
+
+    [Fact]
+    public async Task an_if_match_that_is_not_an_etag_of_this_api_is_a_400()
+    {
+        await api.Http.PostAsync("/v1/tenants", Json.Body(Tenant("t-ifm")));
+        var request = new HttpRequestMessage(HttpMethod.Put, "/v1/tenants/t-ifm") { Content = Json.Body(Tenant("t-ifm", "business")) };
+        request.Headers.TryAddWithoutValidation("If-Match", "\"abc\"");
+        var response = await api.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("invalid_if_match", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
+    }
 }

@@ -51,12 +51,13 @@ public sealed class UsageIngestionTests(DatabaseFixture db) : IClassFixture<Data
             Event("nobody", "u1", 1, "2026-03-20T10:00:00Z"),
             Event(t, "m1", 1, "2026-03-20T10:00:00Z", metric: "bananas"),
             Event(t, "n1", -1, "2026-03-20T10:00:00Z"),
+            Event(t, "p1", 0.0000000001m, "2026-03-20T10:00:00Z"),
             Event(t, "f1", 1, "2026-03-20T12:05:01Z"),
             Event(t, "l1", 1, "2026-02-18T11:59:59Z"),
             new UsageInput("", t, DefaultPlans.ApiCalls, 1, DateTimeOffset.Parse("2026-03-20T10:00:00Z"), null));
 
         Assert.Equal(
-            [null, "unknown_tenant", "unknown_metric", "negative_quantity", "timestamp_in_future", "timestamp_outside_lookback", "invalid_id"],
+            [null, "unknown_tenant", "unknown_metric", "negative_quantity", "quantity_out_of_range", "timestamp_in_future", "timestamp_outside_lookback", "invalid_id"],
             results.Select(r => r.Reason));
         Assert.Equal(UsageStatus.Accepted, results[0].Status);
         Assert.Equal(1, await _world.UsageEventCountAsync(t));
@@ -102,4 +103,13 @@ public sealed class UsageIngestionTests(DatabaseFixture db) : IClassFixture<Data
         Assert.Equal((2.5m, 1m, 7m), before);
         Assert.Equal(before, after);
     }
+
+    [Theory]
+    [InlineData("1.000000000000", true)]
+    [InlineData("0.000000001", true)]
+    [InlineData("0.0000000001", false)]
+    [InlineData("1000000000000000", true)]
+    [InlineData("1000000000000001", false)]
+    public void quantities_are_bounded_to_keep_sums_exact_and_trailing_zeros_do_not_count(string quantity, bool within) =>
+        Assert.Equal(within, UsageContract.WithinRange(decimal.Parse(quantity, System.Globalization.CultureInfo.InvariantCulture)));
 }
