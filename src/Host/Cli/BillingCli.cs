@@ -12,6 +12,7 @@ public static class BillingCli
         root.Subcommands.Add(ServeCommand());
         root.Subcommands.Add(MigrateCommand());
         root.Subcommands.Add(KeysCli.Command());
+        root.Subcommands.Add(JobsCli.Command());
         Billing.Host.Invoices.InvoicingCli.AddCommands(root);
         root.Subcommands.Add(Billing.Host.Demo.DemoCommand.Create());
         Billing.Host.StripeCli.StripeCommands.AddTo(root);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
@@ -10,27 +9,8 @@ public sealed class BillingCliTests(BillingApiFactory api) : IClassFixture<Billi
 {
     private Task<(int Code, string Out, string Err)> BillingAsync(params string[] args) => BillingAsync(new Dictionary<string, string>(), args);
 
-    private async Task<(int Code, string Out, string Err)> BillingAsync(Dictionary<string, string> environment, params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "billing.dll"), .. args])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.Environment["BILLING_DB"] = api.ConnectionString;
-        foreach (var (name, value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        using var process = Process.Start(start)!;
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
-        var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    private Task<(int Code, string Out, string Err)> BillingAsync(Dictionary<string, string> environment, params string[] args) =>
+        CliProcess.RunAsync(api.ConnectionString, environment, args);
 
     [Fact]
     public async Task a_key_created_on_the_command_line_works_over_http_until_revoked_there()
