@@ -50,19 +50,8 @@ public static class Logs
 public static class Eventually
 {
     /// <summary>Polls until the condition holds, failing the test after the deadline.</summary>
-    public static async Task UntilAsync(Func<Task<bool>> condition, string what, int seconds = 20)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"Timed out waiting until {what}.");
-            }
-
-            await Task.Delay(25);
-        }
-    }
+    public static Task UntilAsync(Func<Task<bool>> condition, string what, int seconds = 20) =>
+        Poll.UntilAsync(condition, done => done, TimeSpan.FromSeconds(seconds), what);
 
     /// <summary>Waits until no committed event lies after the projection's checkpoint.</summary>
     public static Task CaughtUpAsync(DatabaseFixture db, EventStore store, ProjectionCatalog catalog, string projection) =>

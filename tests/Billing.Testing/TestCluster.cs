@@ -37,7 +37,7 @@ public static class TestCluster
             RemoveAbandonedClusters();
             var dir = Path.Combine(Path.GetTempPath(), "billing-test-" + Guid.NewGuid().ToString("N")[..12]);
             _cluster = await EmbeddedPostgres.StartAsync(new EmbeddedPostgresOptions(dir, Persistent: false, Durable: false, MaxConnections: 400));
-            AppDomain.CurrentDomain.ProcessExit += (_, _) => _cluster.StopAsync().GetAwaiter().GetResult();
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => _cluster.StopOnExit();
             _adminConnectionString = _cluster.ConnectionString();
             return _adminConnectionString;
         }

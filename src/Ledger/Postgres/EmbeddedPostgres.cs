@@ -89,6 +89,25 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await StopAsync();
 
+    /// <summary>Stops the server synchronously, for process-exit handlers that cannot await.</summary>
+    public void StopOnExit()
+    {
+        if (_stopped)
+        {
+            return;
+        }
+
+        _stopped = true;
+        var executable = Path.Combine(_bin, "pg_ctl");
+        string[] args = ["-D", DataDirectory, "-m", "fast", "-w", "-t", "30", "stop"];
+        using var process = Process.Start(_asRoot ? new ProcessStartInfo("runuser", ["-u", "postgres", "--", executable, .. args]) : new ProcessStartInfo(executable, args))!;
+        process.WaitForExit();
+        if (!_options.Persistent && process.ExitCode == 0)
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+    }
+
     private string SocketDirectory =>
         Path.Combine(Path.GetTempPath(), "billing-pg-" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(DataDirectory)))[..12].ToLowerInvariant());
 
