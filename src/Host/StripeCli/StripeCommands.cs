@@ -25,6 +25,7 @@ public static class StripeCommands
         webhooks.Subcommands.Add(ProcessPending());
         var stripe = new Command("stripe", "Stripe integration.");
         stripe.Subcommands.Add(webhooks);
+        stripe.Subcommands.Add(Emulator());
         root.Subcommands.Add(stripe);
     }
 
@@ -99,6 +100,43 @@ public static class StripeCommands
 
             await Console.Out.WriteLineAsync($"pending={run.Pending} processed={run.Processed} failed={run.Failed.Count}");
             return run.Failed.Count > 0 ? 1 : 0;
+        });
+        return command;
+    }
+
+    private static Command Emulator()
+    {
+        var port = new Option<int>("--port") { Description = "Loopback port (0: any free port).", DefaultValueFactory = _ => 12111 };
+        var webhookUrl = new Option<string?>("--webhook-url") { Description = "Where to POST signed events, e.g. http://127.0.0.1:5080/v1/billing/webhook." };
+        var secret = new Option<string?>("--webhook-secret") { Description = "Signing secret (default: STRIPE_WEBHOOK_SECRET's first value, else generated and printed)." };
+        var command = new Command("emulator", "Run the local Stripe emulator on 127.0.0.1 until Ctrl-C (control API under /_emulator).") { port, webhookUrl, secret };
+        command.SetAction(async (parse, ct) =>
+        {
+            var configured = parse.GetValue(secret) ?? Environment.GetEnvironmentVariable("STRIPE_WEBHOOK_SECRET")?.Split(',', StringSplitOptions.TrimEntries)[0];
+            var options = new StripeEmulator.StripeEmulatorOptions
+            {
+                Port = parse.GetValue(port),
+                WebhookEndpoint = parse.GetValue(webhookUrl) is { Length: > 0 } url ? new Uri(url) : null,
+            };
+            options = string.IsNullOrWhiteSpace(configured) ? options : options with { WebhookSecret = configured };
+            await using var emulator = await StripeEmulator.StripeEmulator.StartAsync(options, ct);
+            await Console.Out.WriteLineAsync($"Stripe emulator at {emulator.BaseUrl} (key: {StripeEmulator.StripeEmulator.DefaultSecretKey}); webhooks to {options.WebhookEndpoint?.ToString() ?? "(none)"}");
+            if (string.IsNullOrWhiteSpace(configured))
+            {
+                // A generated test secret for a local tool, printed so the receiver can be configured with it.
+                await Console.Out.WriteLineAsync($"webhook secret: {emulator.Webhooks.Secret}");
+            }
+
+            try
+            {
+                await Task.Delay(Timeout.Infinite, ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                await Console.Out.WriteLineAsync("stopping");
+            }
+
+            return 0;
         });
         return command;
     }
