@@ -21,6 +21,7 @@ public static class StripeCommands
         usage.Subcommands.Add(Flush("flush-now", "Export pending usage to Stripe meters in one pass. Dry run unless LIVE=true and --confirm.", attempts: 1));
         usage.Subcommands.Add(Flush("flush-hourly", "Like flush-now, with up to 3 attempts and backoff (for the hourly scheduler).", attempts: 3));
         root.Subcommands.Add(Preflight());
+        root.Subcommands.Add(SmokeOrg());
         var webhooks = new Command("webhooks", "Stripe webhook receipts.");
         webhooks.Subcommands.Add(ProcessPending());
         var stripe = new Command("stripe", "Stripe integration.");
@@ -137,6 +138,32 @@ public static class StripeCommands
             }
 
             return 0;
+        });
+        return command;
+    }
+
+    private static Command SmokeOrg()
+    {
+        var org = new Option<string>("--org-id") { Description = "The tenant to check.", Required = true };
+        var wait = new Option<int>("--webhook-wait-seconds") { Description = "How long to wait for the webhook.", DefaultValueFactory = _ => 30 };
+        var failClosed = new Option<bool>("--fail-closed") { Description = "Exit 1 when any step fails." };
+        var command = new Command("smoke-org", "Run one tenant end to end in Stripe test mode (customer, charge, list, webhook, refund) and print a report.") { org, wait, failClosed };
+        command.SetAction(async (parse, ct) =>
+        {
+            // Listening on loopback lets the embedded emulator deliver its webhooks to this process.
+            await using var app = await BillingApp.BuildAsync(["--urls=http://127.0.0.1:0"], ct);
+            await app.StartAsync(ct);
+            var checks = await ActivatorUtilities.CreateInstance<StripeSmokeCheck>(app.Services)
+                .RunAsync(parse.GetValue(org)!, TimeSpan.FromSeconds(parse.GetValue(wait)), ct);
+            foreach (var check in checks)
+            {
+                await Console.Out.WriteLineAsync(check.ToString());
+            }
+
+            var failed = checks.Count(c => c.Status == CheckStatus.Fail);
+            await Console.Out.WriteLineAsync($"smoke-org: {(failed == 0 ? "ok" : $"{failed} step(s) failed")}");
+            await app.StopAsync(ct);
+            return failed > 0 && parse.GetValue(failClosed) ? 1 : 0;
         });
         return command;
     }

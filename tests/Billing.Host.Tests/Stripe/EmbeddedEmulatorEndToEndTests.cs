@@ -76,4 +76,17 @@ public sealed class EmbeddedEmulatorEndToEndTests(StripeHostFixture host) : ICla
         var early = await store.ReadStreamAsync(StripeWebhookStreams.UnmatchedTenant, StripeWebhookStreams.StreamId(dispute.Id));
         Assert.Equal("flagged", Assert.IsType<StripeWebhookProcessed>(early[^1].Data).Outcome);
     }
+
+    [Fact]
+    public async Task smoke_org_against_the_embedded_emulator_passes_every_step_and_reuses_the_linked_customer()
+    {
+        var smoke = ActivatorUtilities.CreateInstance<Billing.Host.StripeCli.StripeSmokeCheck>(host.Services);
+
+        var report = await smoke.RunAsync("smoke-tenant", TimeSpan.FromSeconds(15), default);
+
+        Assert.Equal(["mode", "customer", "charge", "charge listed", "webhook", "refund"], report.Select(c => c.Name));
+        Assert.All(report, c => Assert.Equal(Billing.Host.StripeCli.CheckStatus.Ok, c.Status));
+        var again = await smoke.RunAsync("smoke-tenant", TimeSpan.FromSeconds(15), default);
+        Assert.Contains("(linked)", again.Single(c => c.Name == "customer").Detail, StringComparison.Ordinal);
+    }
 }
