@@ -26,6 +26,11 @@ public sealed partial class StripeEmulator
 
         if (fault is { Kind: FaultKind.Error or FaultKind.RateLimit })
         {
+            if (fault.ShouldRetry is { } shouldRetry)
+            {
+                context.Response.Headers["Stripe-Should-Retry"] = shouldRetry ? "true" : "false";
+            }
+
             await WriteAsync(context, fault.Kind == FaultKind.RateLimit
                 ? EmulatorResponse.Error(429, "rate_limit_error", "Too many requests hit the API too quickly.", "rate_limit")
                 : EmulatorResponse.Error(fault.StatusCode, "api_error", "An injected fault: the emulator did not process this request."), ct);
