@@ -1,9 +1,16 @@
 using System.Reflection;
+using Billing.Host.Auth;
+using Billing.Host.Collection;
 using Billing.Host.Database;
 using Billing.Host.Health;
+using Billing.Host.Invoices;
+using Billing.Host.Metrics;
 using Billing.Host.StripeSetup;
 using Billing.Host.Webhooks;
+using Billing.Host.Projections;
 using Billing.Ledger.EventStore;
+using Billing.Ledger.Jobs;
+using Billing.Ledger.Observability;
 using Billing.Ledger.Postgres;
 using Npgsql;
 
@@ -11,7 +18,7 @@ namespace Billing.Host;
 
 /// <summary>Builds the web application: one place where every area registers its services
 /// and maps its endpoints.</summary>
-public static class BillingApp
+public static partial class BillingApp
 {
     public const string DefaultUrl = "http://127.0.0.1:5080";
 
@@ -23,7 +30,9 @@ public static class BillingApp
         typeof(BillingApp).Assembly,
     ];
 
-    public static async Task<WebApplication> BuildAsync(string[] args, CancellationToken ct = default)
+    /// <param name="configure">Last say over services before the app is built (tests swap the
+    /// clock or authentication; the demo installs its adjustable clock).</param>
+    public static async Task<WebApplication> BuildAsync(string[] args, CancellationToken ct = default, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(args);
         if (builder.Configuration["urls"] is null && builder.Configuration["ASPNETCORE_URLS"] is null)
@@ -32,26 +41,78 @@ public static class BillingApp
         }
 
         var connectionString = LedgerDatabase.ConfiguredConnectionString(builder.Configuration);
+        var embedded = connectionString is null;
+        EmbeddedPostgres? server = null;
         if (connectionString is null)
         {
-            var (server, embedded) = await LedgerDatabase.StartEmbeddedAsync(builder.Configuration, ct);
-            builder.Services.AddSingleton(server);
+            (server, connectionString) = await LedgerDatabase.StartEmbeddedAsync(builder.Configuration, ct);
+
+            // Registered through a factory so the container owns it: disposing the app stops the
+            // server even when the app never started or crashed before its hosted services stop.
+            builder.Services.AddSingleton(_ => server);
             builder.Services.AddHostedService<EmbeddedPostgresLifetime>();
-            connectionString = embedded;
         }
 
+        try
+        {
+            return await BuildOnAsync(builder, connectionString, embedded, configure, ct);
+        }
+        catch
+        {
+            if (server is not null)
+            {
+                await server.StopAsync(CancellationToken.None);
+            }
+
+            throw;
+        }
+    }
+
+    private static async Task<WebApplication> BuildOnAsync(WebApplicationBuilder builder, string connectionString, bool embedded, Action<WebApplicationBuilder>? configure, CancellationToken ct)
+    {
         AddLedger(builder.Services, connectionString);
+        AddOperatorSurface(builder);
+        builder.Services.AddInvoicing(builder.Configuration);
         await builder.AddStripeAsync(ct);
+        builder.Services.AddProjectionEngine(builder.Configuration);
+        builder.Services.AddCollection(builder.Configuration);
+        configure?.Invoke(builder);
         var app = builder.Build();
+
+        // Listening before anything is measured: counters added earlier would be lost.
+        app.Services.GetRequiredService<PrometheusExporter>();
         await app.Services.GetRequiredService<Migrator>().ApplyAsync(ct);
-        app.MapHealthEndpoints();
-        app.MapStripeWebhookEndpoints();
+        await app.Services.GetRequiredService<Billing.Projections.ReadModelSchema>().EnsureAsync(ct);
+        await ApiKeyBootstrap.RunAsync(app.Services.GetRequiredService<ApiKeyStore>(), app.Configuration, embedded, app.Logger, ct);
+        LogStartup(app);
+
+        UseOperatorPipeline(app);
+        MapEndpoints(app);
         return app;
+    }
+
+    /// <summary>Every area maps its endpoints here (one <c>MapXxxEndpoints</c> line each), then
+    /// any <see cref="IEndpointModule"/> registered in services.</summary>
+    private static void MapEndpoints(WebApplication app)
+    {
+        app.MapHealthEndpoints();
+        app.MapApiKeyEndpoints();
+        app.MapMetricsEndpoints(app.Configuration);
+        app.MapInvoicing();
+        app.MapStripeWebhookEndpoints();
+        app.MapProjectionEndpoints();
+        app.MapCollection();
+        foreach (var module in app.Services.GetServices<IEndpointModule>())
+        {
+            module.Map(app);
+        }
     }
 
     public static void AddLedger(IServiceCollection services, string connectionString)
     {
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<ICorrelationContext, AmbientCorrelationContext>();
+        services.AddSingleton<BillingMetrics>();
         services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString) { Name = "ledger" }.Build());
         services.AddSingleton(_ =>
         {
@@ -68,6 +129,14 @@ public static class BillingApp
             sp.GetRequiredService<NpgsqlDataSource>(),
             sp.GetRequiredService<EventTypeRegistry>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetServices<IInlineProjection>()));
+            sp.GetServices<IInlineProjection>(),
+            sp.GetRequiredService<BillingMetrics>()));
+        services.AddJobQueue();
     }
+}
+
+/// <summary>A set of endpoints mapped from services (tests add probe endpoints this way).</summary>
+public interface IEndpointModule
+{
+    void Map(IEndpointRouteBuilder routes);
 }

@@ -34,6 +34,7 @@ public static class TestCluster
                 return external;
             }
 
+            RemoveAbandonedClusters();
             var dir = Path.Combine(Path.GetTempPath(), "billing-test-" + Guid.NewGuid().ToString("N")[..12]);
             _cluster = await EmbeddedPostgres.StartAsync(new EmbeddedPostgresOptions(dir, Persistent: false, Durable: false, MaxConnections: 400));
             AppDomain.CurrentDomain.ProcessExit += (_, _) => _cluster.StopAsync().GetAwaiter().GetResult();
@@ -43,6 +44,25 @@ public static class TestCluster
         finally
         {
             Gate.Release();
+        }
+    }
+
+    /// <summary>Deletes clusters of earlier test runs whose server is gone (a run killed before
+    /// its exit handler ran). Clusters of test processes still running are left alone.</summary>
+    private static void RemoveAbandonedClusters()
+    {
+        foreach (var dir in Directory.GetDirectories(Path.GetTempPath(), "billing-test-*"))
+        {
+            var pidFile = Path.Combine(dir, "postmaster.pid");
+            if (File.Exists(pidFile) && int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), out var pid) && Directory.Exists($"/proc/{pid}"))
+            {
+                continue;
+            }
+
+            if (Directory.GetLastWriteTimeUtc(dir) < DateTime.UtcNow.AddMinutes(-10))
+            {
+                Directory.Delete(dir, recursive: true);
+            }
         }
     }
 

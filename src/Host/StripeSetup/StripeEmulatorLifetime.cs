@@ -6,13 +6,15 @@ namespace Billing.Host.StripeSetup;
 /// <summary>Once the Host listens, points the embedded emulator's webhooks at this Host's
 /// <c>/v1/billing/webhook</c>; stops the emulator when the Host stops.</summary>
 internal sealed partial class StripeEmulatorLifetime(
-    StripeEmulator.StripeEmulator emulator,
+    EmbeddedStripeEmulator embedded,
     IServer server,
     IHostApplicationLifetime lifetime,
     ILogger<StripeEmulatorLifetime> logger) : IHostedService
 {
-    public Task StartAsync(CancellationToken cancellationToken)
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
+        await embedded.StartAsync(cancellationToken);
+        var emulator = embedded.Emulator;
         lifetime.ApplicationStarted.Register(() =>
         {
             var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault(a => a.StartsWith("http://", StringComparison.Ordinal));
@@ -29,10 +31,9 @@ internal sealed partial class StripeEmulatorLifetime(
 
             LogStarted(logger, emulator.BaseUrl, emulator.Webhooks.Endpoint);
         });
-        return Task.CompletedTask;
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken) => await emulator.DisposeAsync();
+    public async Task StopAsync(CancellationToken cancellationToken) => await embedded.DisposeAsync();
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stripe emulator (no STRIPE_SECRET_KEY) at {BaseUrl}, webhooks to {WebhookEndpoint}")]
     private static partial void LogStarted(ILogger logger, Uri baseUrl, Uri? webhookEndpoint);

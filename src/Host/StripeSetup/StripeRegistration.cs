@@ -10,7 +10,7 @@ namespace Billing.Host.StripeSetup;
 /// over real HTTP; the emulator's webhooks then go to this Host's own webhook endpoint.</summary>
 public static class StripeRegistration
 {
-    public static async Task AddStripeAsync(this WebApplicationBuilder builder, CancellationToken ct)
+    public static Task AddStripeAsync(this WebApplicationBuilder builder, CancellationToken ct)
     {
         var settings = StripeSettings.From(builder.Configuration);
         var services = builder.Services;
@@ -20,15 +20,17 @@ public static class StripeRegistration
         if (settings.UseEmulator)
         {
             var firstSecret = webhookSecrets?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault();
-            var emulator = await StripeEmulator.StripeEmulator.StartAsync(
-                firstSecret is null ? new StripeEmulatorOptions() : new StripeEmulatorOptions { WebhookSecret = firstSecret }, ct);
-            // A factory registration so the container disposes it even if the Host never starts
-            // (e.g. `billing migrate`); the lifetime service stops it on a normal shutdown.
-            services.AddSingleton(_ => emulator);
-            services.AddHostedService<StripeEmulatorLifetime>();
+            var embedded = new EmbeddedStripeEmulator(firstSecret is null ? new StripeEmulatorOptions() : new StripeEmulatorOptions { WebhookSecret = firstSecret });
+
+            // Factory registrations so the container disposes them even if the Host never starts;
+            // the lifetime service starts the emulator first (index 0: before the job workers
+            // that call it) and stops it on a normal shutdown.
+            services.AddSingleton(_ => embedded);
+            services.AddSingleton(sp => sp.GetRequiredService<EmbeddedStripeEmulator>().Emulator);
+            services.Insert(0, ServiceDescriptor.Singleton<IHostedService, StripeEmulatorLifetime>());
             secretKey = StripeEmulator.StripeEmulator.DefaultSecretKey;
-            apiBase ??= emulator.BaseUrl;
-            webhookSecrets ??= emulator.Webhooks.Secret;
+            apiBase ??= embedded.BaseUrl;
+            webhookSecrets ??= embedded.Options.WebhookSecret;
         }
 
         services.AddSingleton(settings);
@@ -40,5 +42,6 @@ public static class StripeRegistration
         services.AddSingleton<StripeWebhookProcessor>();
         services.AddSingleton<IStripeWebhookApplier, StripeObjectLinker>();
         services.TryAddSingleton<IStripeWebhookQueue, UnqueuedStripeWebhooks>();
+        return Task.CompletedTask;
     }
 }

@@ -1,14 +1,17 @@
-using System.Text.Json;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace Billing.Ledger.EventStore;
 
 public sealed partial class EventStore
 {
-    private const string AppendSql = "SELECT * FROM ledger.append_to_stream($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
-
     internal async Task<IReadOnlyList<AppendResult>> CommitAsync(UnitOfWork uow, NpgsqlConnection? connection, NpgsqlTransaction? transaction, CancellationToken ct)
+    {
+        var results = await CommitCoreAsync(uow, connection, transaction, ct);
+        _metrics?.EventsAppended(results.Where(r => !r.Duplicate).Sum(r => r.LastVersion - r.FirstVersion + 1));
+        return results;
+    }
+
+    private async Task<IReadOnlyList<AppendResult>> CommitCoreAsync(UnitOfWork uow, NpgsqlConnection? connection, NpgsqlTransaction? transaction, CancellationToken ct)
     {
         var ownsConnection = connection is null;
         connection ??= await _dataSource.OpenConnectionAsync(ct);
@@ -118,6 +121,15 @@ public sealed partial class EventStore
         var current = 0;
         try
         {
+            if (batch.BatchCommands.Count == uow.Appends.Count)
+            {
+                // Only append commands, all one SQL text: prepared once per physical connection
+                // (a no-op afterwards), which spares the server parsing and planning the call for
+                // every append. Extra commands are left unprepared: their SQL is the caller's and
+                // may vary, and every distinct prepared text stays on the connection.
+                await batch.PrepareAsync(ct);
+            }
+
             await using var reader = await batch.ExecuteReaderAsync(ct);
             foreach (var append in uow.Appends)
             {
@@ -150,64 +162,6 @@ public sealed partial class EventStore
         }
 
         return results;
-    }
-
-    private NpgsqlBatchCommand BuildAppendCommand(PendingAppend append, EventMetadata metadata, DateTimeOffset? recordedAt)
-    {
-        var count = append.Events.Count;
-        var ids = new Guid[count];
-        var types = new string[count];
-        var data = new string[count];
-        var headers = new string?[count];
-        var shared = metadata.Headers;
-        for (var i = 0; i < count; i++)
-        {
-            var e = append.Events[i];
-            ids[i] = e.EventId;
-            types[i] = Registry.WireNameOf(e.Data.GetType());
-            data[i] = Registry.Serialize(e.Data);
-            var merged = Merge(shared, e.Headers);
-            headers[i] = merged is null ? null : JsonSerializer.Serialize(merged, EventTypeRegistry.JsonOptions);
-        }
-
-        var command = new NpgsqlBatchCommand(AppendSql);
-        var p = command.Parameters;
-        p.Add(new NpgsqlParameter<string> { TypedValue = append.TenantId });
-        p.Add(new NpgsqlParameter<string> { TypedValue = append.StreamId });
-        p.Add(new NpgsqlParameter<string> { TypedValue = append.StreamType });
-        p.Add(new NpgsqlParameter<long> { TypedValue = append.Expected.Value });
-        p.Add(new NpgsqlParameter<Guid[]> { TypedValue = ids, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
-        p.Add(new NpgsqlParameter<string[]> { TypedValue = types, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        p.Add(new NpgsqlParameter<string[]> { TypedValue = data, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
-        p.Add(new NpgsqlParameter<string?[]> { TypedValue = headers, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
-        p.Add(Text(metadata.CorrelationId));
-        p.Add(Text(metadata.CausationId));
-        p.Add(Text(metadata.Actor));
-        p.Add(new NpgsqlParameter { Value = recordedAt.HasValue ? recordedAt.Value : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        return command;
-    }
-
-    private static NpgsqlParameter Text(string? value) => new() { Value = value ?? (object)DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
-
-    private static Dictionary<string, string>? Merge(IReadOnlyDictionary<string, string>? shared, IReadOnlyDictionary<string, string>? own)
-    {
-        if (shared is null && own is null)
-        {
-            return null;
-        }
-
-        var merged = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (k, v) in shared ?? new Dictionary<string, string>())
-        {
-            merged[k] = v;
-        }
-
-        foreach (var (k, v) in own ?? new Dictionary<string, string>())
-        {
-            merged[k] = v;
-        }
-
-        return merged;
     }
 
     private static EventStoreException? MapError(PostgresException ex, NpgsqlBatch batch, UnitOfWork uow, int current)

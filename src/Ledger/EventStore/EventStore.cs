@@ -1,3 +1,4 @@
+using Billing.Ledger.Observability;
 using Npgsql;
 
 namespace Billing.Ledger.EventStore;
@@ -8,20 +9,36 @@ public sealed partial class EventStore
     private readonly NpgsqlDataSource _dataSource;
     private readonly TimeProvider _clock;
     private readonly IReadOnlyList<IInlineProjection> _inlineProjections;
+    private readonly BillingMetrics? _metrics;
 
-    public EventStore(NpgsqlDataSource dataSource, EventTypeRegistry registry, TimeProvider? clock = null, IEnumerable<IInlineProjection>? inlineProjections = null)
+    public EventStore(NpgsqlDataSource dataSource, EventTypeRegistry registry, TimeProvider? clock = null, IEnumerable<IInlineProjection>? inlineProjections = null, BillingMetrics? metrics = null)
     {
         _dataSource = dataSource;
         Registry = registry;
         _clock = clock ?? TimeProvider.System;
         _inlineProjections = inlineProjections?.ToList() ?? [];
+        _metrics = metrics;
     }
 
     public EventTypeRegistry Registry { get; }
 
     public NpgsqlDataSource DataSource => _dataSource;
 
-    public UnitOfWork BeginUnitOfWork(EventMetadata? metadata = null) => new(this, metadata ?? EventMetadata.Empty);
+    /// <summary>The store's clock, so work enqueued with a unit of work shares its time.</summary>
+    internal TimeProvider Clock => _clock;
+
+    /// <summary>Starts a unit of work. Metadata without a correlation id takes the ambient one
+    /// (<see cref="CorrelationScope"/>), so appends made anywhere inside a request or job carry it.</summary>
+    public UnitOfWork BeginUnitOfWork(EventMetadata? metadata = null)
+    {
+        metadata ??= EventMetadata.Empty;
+        if (metadata.CorrelationId is null && CorrelationScope.Current is { } ambient)
+        {
+            metadata = metadata with { CorrelationId = ambient };
+        }
+
+        return new(this, metadata);
+    }
 
     /// <summary>Appends to one stream in one round trip.</summary>
     public async Task<AppendResult> AppendAsync(string tenantId, string streamId, string streamType, ExpectedVersion expected, IEnumerable<NewEvent> events, EventMetadata? metadata = null, CancellationToken ct = default)

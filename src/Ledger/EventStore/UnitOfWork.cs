@@ -19,6 +19,10 @@ public sealed class UnitOfWork
 
     public EventMetadata Metadata { get; }
 
+    internal TimeProvider Clock => _store.Clock;
+
+    internal NpgsqlDataSource DataSource => _store.DataSource;
+
     internal IReadOnlyList<PendingAppend> Appends => _appends;
 
     internal IReadOnlyList<NpgsqlBatchCommand> Commands => _commands;

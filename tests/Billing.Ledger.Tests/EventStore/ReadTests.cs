@@ -6,6 +6,10 @@ using Npgsql;
 
 namespace Billing.Ledger.Tests.EventStore;
 
+// The log reader only sees transactions below the cluster-wide xmin horizon, so any write
+// transaction open elsewhere in the test cluster (another class's migrations, CREATE DATABASE)
+// can hide this class's own fresh commits for a moment: run it alone, after the parallel tests.
+[Collection(LogReaderCollection.Name)]
 public sealed class ReadTests(DatabaseFixture db) : IClassFixture<DatabaseFixture>
 {
     private static string NewStream() => "thing-" + Guid.NewGuid().ToString("N")[..8];
@@ -66,7 +70,9 @@ public sealed class ReadTests(DatabaseFixture db) : IClassFixture<DatabaseFixtur
         await store.AppendAsync(tenant, NewStream(), "thing", ExpectedVersion.NoStream, [NewEvent.For(new ThingRenamedV2("x", "why"))]);
         await store.AppendAsync(tenant, NewStream(), "thing", ExpectedVersion.NoStream, [Thing("two")]);
 
-        var page = await store.ReadAllAsync(LogPosition.Start, 100, new LogFilter(tenant, ["test.thing_happened.v1"]));
+        var page = await Poll.UntilAsync(
+            () => store.ReadAllAsync(LogPosition.Start, 100, new LogFilter(tenant, ["test.thing_happened.v1"])),
+            p => p.Events.Count >= 2, what: "both committed events to become readable");
 
         Assert.Equal(["one", "two"], page.Events.Select(e => ((ThingHappened)e.Data).Name));
         Assert.Equal(page.Events[^1].Position, page.Next);
@@ -96,7 +102,9 @@ public sealed class ReadTests(DatabaseFixture db) : IClassFixture<DatabaseFixtur
 
         await tx.CommitAsync();
 
-        var afterCommit = await store.ReadAllAsync(whileHeld.Next, 100, filter);
+        var afterCommit = await Poll.UntilAsync(
+            () => store.ReadAllAsync(whileHeld.Next, 100, filter),
+            p => whileHeld.Events.Count + p.Events.Count >= 2, what: "the held transaction's event");
         var delivered = whileHeld.Events.Concat(afterCommit.Events).Select(e => ((ThingHappened)e.Data).Name).ToList();
         Assert.Equal(["held", "quick"], delivered);
     }
@@ -142,4 +150,10 @@ public sealed class ReadTests(DatabaseFixture db) : IClassFixture<DatabaseFixtur
         command.Parameters.Add(new NpgsqlParameter { Value = json });
         await command.ExecuteNonQueryAsync();
     }
+}
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class LogReaderCollection
+{
+    public const string Name = "log-reader";
 }

@@ -19,6 +19,8 @@ public sealed partial class StripeWebhookInbox(
     TimeProvider time,
     ILogger<StripeWebhookInbox> logger)
 {
+    private const string ExistsSql = "SELECT EXISTS (SELECT 1 FROM ledger.stripe_webhook_receipts WHERE stripe_event_id = $1)";
+
     private const string InsertReceiptSql = """
         INSERT INTO ledger.stripe_webhook_receipts
             (stripe_event_id, type, tenant_id, stream_id, matched, livemode, object_id, stripe_created_at, received_at)
@@ -28,9 +30,15 @@ public sealed partial class StripeWebhookInbox(
     /// <summary>Records the event (already signature-verified) unless it was recorded before.</summary>
     public async Task<StripeWebhookReceipt> AcceptAsync(ReadOnlyMemory<byte> body, EventMetadata metadata, CancellationToken ct)
     {
-        // No existence pre-check: it would cost every new event a round trip to save a
-        // duplicate (the rarer case) a rolled-back transaction.
+        // The pre-check answers a redelivery without a failed transaction (and without a unique
+        // violation ERROR in the server log per duplicate); the primary key remains the guard
+        // for concurrent copies.
         var e = StripeWebhookEnvelope.Parse(body);
+        if (await ExistsAsync(e.Id, ct))
+        {
+            return Duplicate(e, null);
+        }
+
         var tenant = await resolver.ResolveAsync(e, ct);
         var uow = store.BeginUnitOfWork(metadata with { CausationId = metadata.CausationId ?? e.Id });
         var received = new StripeWebhookReceived(e.Id, e.Type, e.ObjectType, e.ObjectId, e.Livemode, e.Created, tenant.Matched, tenant.ResolvedBy, e.Payload);
@@ -52,11 +60,11 @@ public sealed partial class StripeWebhookInbox(
         return new StripeWebhookReceipt(e.Id, e.Type, tenant.TenantId, tenant.Matched, Duplicate: false);
     }
 
-    private StripeWebhookReceipt Duplicate(StripeWebhookEnvelope e, string tenantId)
+    private StripeWebhookReceipt Duplicate(StripeWebhookEnvelope e, string? tenantId)
     {
         StripeWebhookMetrics.Events.Add(1, new("type", e.Type), new("result", "duplicate"));
         LogDuplicate(logger, e.Id, e.Type);
-        return new StripeWebhookReceipt(e.Id, e.Type, tenantId, false, Duplicate: true);
+        return new StripeWebhookReceipt(e.Id, e.Type, tenantId ?? "", false, Duplicate: true);
     }
 
     /// <summary>A concurrent copy either hits the receipt's primary key or, having waited on the
@@ -64,6 +72,13 @@ public sealed partial class StripeWebhookInbox(
     private static bool IsDuplicate(Exception ex) =>
         ex is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "stripe_webhook_receipts_pkey" }
         || ex is WrongExpectedVersionException { ActualVersion: > 0 };
+
+    private async Task<bool> ExistsAsync(string stripeEventId, CancellationToken ct)
+    {
+        await using var command = store.DataSource.CreateCommand(ExistsSql);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stripeEventId });
+        return await command.ExecuteScalarAsync(ct) is true;
+    }
 
     private static NpgsqlBatchCommand ReceiptCommand(StripeWebhookEnvelope e, TenantResolution tenant, string streamId, DateTimeOffset now)
     {

@@ -30,6 +30,12 @@ public sealed partial class StripeWebhookProcessor(
 
     private readonly IReadOnlyList<IStripeWebhookApplier> _appliers = appliers.ToList();
 
+    /// <summary>Resolves unmatched events again through the store's own data source.</summary>
+    public StripeWebhookProcessor(EventStore.EventStore store, IEnumerable<IStripeWebhookApplier> appliers, TimeProvider time, ILogger<StripeWebhookProcessor> logger)
+        : this(store, new StripeTenantResolver(store.DataSource), appliers, time, logger)
+    {
+    }
+
     /// <summary>Processes <paramref name="work"/>; <paramref name="commit"/> commits the unit of
     /// work (the job queue passes its complete-with, tests may pass a plain commit). Returns the
     /// outcome, or null when the event had been processed already.</summary>
