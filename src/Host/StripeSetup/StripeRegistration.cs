@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Billing.Host.StripeEmulator;
 using Billing.Ledger.Stripe;
+using Billing.Ledger.Jobs;
 using Billing.Ledger.Stripe.Webhooks;
 
 namespace Billing.Host.StripeSetup;
@@ -41,7 +42,10 @@ public static class StripeRegistration
         services.AddSingleton<StripeWebhookInbox>();
         services.AddSingleton<StripeWebhookProcessor>();
         services.AddSingleton<IStripeWebhookApplier, StripeObjectLinker>();
-        services.TryAddSingleton<IStripeWebhookQueue, UnqueuedStripeWebhooks>();
+        // Processing runs on the durable job queue: enqueued with the recorded event (outbox),
+        // completed with its effects.
+        services.TryAddSingleton<IStripeWebhookQueue, StripeWebhookJobQueue>();
+        services.AddJobHandler<StripeWebhookJobHandler>();
         return Task.CompletedTask;
     }
 }

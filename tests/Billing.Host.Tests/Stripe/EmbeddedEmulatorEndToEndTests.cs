@@ -29,7 +29,7 @@ public sealed class EmbeddedEmulatorEndToEndTests(StripeHostFixture host) : ICla
     }
 
     [Fact]
-    public async Task without_a_secret_key_the_host_charges_the_embedded_emulator_over_http_and_receives_its_signed_webhook()
+    public async Task without_a_secret_key_the_host_charges_the_embedded_emulator_over_http_and_receives_and_processes_its_signed_webhook()
     {
         var client = host.Services.GetRequiredService<StripeClient>();
         Assert.Equal(host.Emulator.BaseUrl, client.Options.BaseUrl);
@@ -39,11 +39,9 @@ public sealed class EmbeddedEmulatorEndToEndTests(StripeHostFixture host) : ICla
             new OffSessionCharge(9900, "eur", customer.Id, "pm_card_visa", Metadata: new Dictionary<string, string> { ["tenant_id"] = "acme", ["invoice_id"] = "inv_e2e" }),
             IdempotencyKeys.Charge("inv_e2e", 1));
         var intent = Assert.IsType<ChargeOutcome.Succeeded>(outcome).PaymentIntent;
-        await PollAsync(async () => (await ReceiptStateAsync(intent.Id)).Receipts == 1, "the payment_intent.succeeded webhook");
-        var run = await host.Services.GetRequiredService<StripeWebhookProcessor>().ProcessPendingAsync(100, default);
+        // Delivered by the emulator over HTTP, recorded, then processed by the Host's job workers.
+        await PollAsync(async () => await ReceiptStateAsync(intent.Id) == (1L, 1L), "the payment_intent.succeeded webhook being recorded and processed");
 
-        Assert.Empty(run.Failed);
-        Assert.Equal((1L, 1L), await ReceiptStateAsync(intent.Id));
         Assert.Single(host.Emulator.Charges, c => c.PaymentIntentId == intent.Id);
         Assert.Contains(host.Emulator.Webhooks.Deliveries, d => d.Type == "payment_intent.succeeded" && d.StatusCode == 200);
     }
