@@ -70,7 +70,6 @@ public sealed partial class StripeWebhookProcessor(
             return null;
         }
 
-        StripeWebhookMetrics.Processed.Add(1, new("type", received.Type), new("outcome", processed.Outcome));
         LogCompleted(logger, work.StripeEventId, received.Type, processed.Outcome, application.Detail);
         return application;
     }
