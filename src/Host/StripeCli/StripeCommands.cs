@@ -20,6 +20,7 @@ public static class StripeCommands
 
         usage.Subcommands.Add(Flush("flush-now", "Export pending usage to Stripe meters in one pass. Dry run unless LIVE=true and --confirm.", attempts: 1));
         usage.Subcommands.Add(Flush("flush-hourly", "Like flush-now, with up to 3 attempts and backoff (for the hourly scheduler).", attempts: 3));
+        usage.Subcommands.Add(EnqueueHourly());
         root.Subcommands.Add(Preflight());
         root.Subcommands.Add(SmokeOrg());
         var webhooks = new Command("webhooks", "Stripe webhook receipts.");
@@ -38,7 +39,7 @@ public static class StripeCommands
         {
             var mode = UsageExportGate.ModeFor(Environment.GetEnvironmentVariable("LIVE"), parse.GetValue(confirm));
             await using var app = await BillingApp.BuildAsync([], ct);
-            var export = ActivatorUtilities.CreateInstance<StripeUsageExport>(app.Services, new UsageExportOptions { LockKey = LockKey() });
+            var export = app.Services.GetRequiredService<StripeUsageExport>();
             for (var attempt = 1; ; attempt++)
             {
                 try
@@ -62,8 +63,22 @@ public static class StripeCommands
         return command;
     }
 
-    private static long LockKey() =>
-        long.TryParse(Environment.GetEnvironmentVariable("STRIPE_USAGE_FLUSH_LOCK_KEY"), System.Globalization.CultureInfo.InvariantCulture, out var key) ? key : UsageExportOptions.DefaultLockKey;
+    private static Command EnqueueHourly()
+    {
+        var confirm = new Option<bool>("--confirm") { Description = "The job sends for real (also needs LIVE=true in the environment)." };
+        var command = new Command("enqueue-hourly", "Enqueue this hour's usage flush as a durable job (once per hour; retried by the job queue).") { confirm };
+        command.SetAction(async (parse, ct) =>
+        {
+            var mode = UsageExportGate.ModeFor(Environment.GetEnvironmentVariable("LIVE"), parse.GetValue(confirm));
+            await using var app = await BillingApp.BuildAsync([], ct);
+            var store = app.Services.GetRequiredService<Billing.Ledger.EventStore.EventStore>();
+            var now = app.Services.GetRequiredService<TimeProvider>().GetUtcNow();
+            await StripeUsageFlushJob.Enqueue(store.BeginUnitOfWork(new Billing.Ledger.EventStore.EventMetadata(Actor: "cli:usage")), mode, now).CommitAsync(ct);
+            await Console.Out.WriteLineAsync($"enqueued {StripeUsageFlushJob.Type} mode={(mode == UsageExportMode.Live ? "live" : "dry-run")} dedupe_key={StripeUsageFlushJob.DedupeKey(now)}");
+            return 0;
+        });
+        return command;
+    }
 
     private static Command Preflight()
     {

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Billing.Host.StripeEmulator;
 using Billing.Ledger.Stripe;
 using Billing.Ledger.Jobs;
+using Billing.Ledger.Stripe.Usage;
 using Billing.Ledger.Stripe.Webhooks;
 
 namespace Billing.Host.StripeSetup;
@@ -46,6 +47,12 @@ public static class StripeRegistration
         // completed with its effects.
         services.TryAddSingleton<IStripeWebhookQueue, StripeWebhookJobQueue>();
         services.AddJobHandler<StripeWebhookJobHandler>();
+        services.AddSingleton(new UsageExportOptions
+        {
+            LockKey = long.TryParse(builder.Configuration["STRIPE_USAGE_FLUSH_LOCK_KEY"], System.Globalization.CultureInfo.InvariantCulture, out var lockKey) ? lockKey : UsageExportOptions.DefaultLockKey,
+        });
+        services.AddSingleton<StripeUsageExport>();
+        services.AddJobHandler<StripeUsageFlushJob>();
         return Task.CompletedTask;
     }
 }
