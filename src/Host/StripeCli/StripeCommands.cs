@@ -20,11 +20,14 @@ public static class StripeCommands
 
         usage.Subcommands.Add(Flush("flush-now", "Export pending usage to Stripe meters in one pass. Dry run unless LIVE=true and --confirm.", attempts: 1));
         usage.Subcommands.Add(Flush("flush-hourly", "Like flush-now, with up to 3 attempts and backoff (for the hourly scheduler).", attempts: 3));
+        usage.Subcommands.Add(EnqueueHourly());
         root.Subcommands.Add(Preflight());
+        root.Subcommands.Add(SmokeOrg());
         var webhooks = new Command("webhooks", "Stripe webhook receipts.");
         webhooks.Subcommands.Add(ProcessPending());
         var stripe = new Command("stripe", "Stripe integration.");
         stripe.Subcommands.Add(webhooks);
+        stripe.Subcommands.Add(Emulator());
         root.Subcommands.Add(stripe);
     }
 
@@ -36,7 +39,7 @@ public static class StripeCommands
         {
             var mode = UsageExportGate.ModeFor(Environment.GetEnvironmentVariable("LIVE"), parse.GetValue(confirm));
             await using var app = await BillingApp.BuildAsync([], ct);
-            var export = ActivatorUtilities.CreateInstance<StripeUsageExport>(app.Services, new UsageExportOptions { LockKey = LockKey() });
+            var export = app.Services.GetRequiredService<StripeUsageExport>();
             for (var attempt = 1; ; attempt++)
             {
                 try
@@ -60,8 +63,22 @@ public static class StripeCommands
         return command;
     }
 
-    private static long LockKey() =>
-        long.TryParse(Environment.GetEnvironmentVariable("STRIPE_USAGE_FLUSH_LOCK_KEY"), System.Globalization.CultureInfo.InvariantCulture, out var key) ? key : UsageExportOptions.DefaultLockKey;
+    private static Command EnqueueHourly()
+    {
+        var confirm = new Option<bool>("--confirm") { Description = "The job sends for real (also needs LIVE=true in the environment)." };
+        var command = new Command("enqueue-hourly", "Enqueue this hour's usage flush as a durable job (once per hour; retried by the job queue).") { confirm };
+        command.SetAction(async (parse, ct) =>
+        {
+            var mode = UsageExportGate.ModeFor(Environment.GetEnvironmentVariable("LIVE"), parse.GetValue(confirm));
+            await using var app = await BillingApp.BuildAsync([], ct);
+            var store = app.Services.GetRequiredService<Billing.Ledger.EventStore.EventStore>();
+            var now = app.Services.GetRequiredService<TimeProvider>().GetUtcNow();
+            await StripeUsageFlushJob.Enqueue(store.BeginUnitOfWork(new Billing.Ledger.EventStore.EventMetadata(Actor: "cli:usage")), mode, now).CommitAsync(ct);
+            await Console.Out.WriteLineAsync($"enqueued {StripeUsageFlushJob.Type} mode={(mode == UsageExportMode.Live ? "live" : "dry-run")} dedupe_key={StripeUsageFlushJob.DedupeKey(now)}");
+            return 0;
+        });
+        return command;
+    }
 
     private static Command Preflight()
     {
@@ -99,6 +116,69 @@ public static class StripeCommands
 
             await Console.Out.WriteLineAsync($"pending={run.Pending} processed={run.Processed} failed={run.Failed.Count}");
             return run.Failed.Count > 0 ? 1 : 0;
+        });
+        return command;
+    }
+
+    private static Command Emulator()
+    {
+        var port = new Option<int>("--port") { Description = "Loopback port (0: any free port).", DefaultValueFactory = _ => 12111 };
+        var webhookUrl = new Option<string?>("--webhook-url") { Description = "Where to POST signed events, e.g. http://127.0.0.1:5080/v1/billing/webhook." };
+        var secret = new Option<string?>("--webhook-secret") { Description = "Signing secret (default: STRIPE_WEBHOOK_SECRET's first value, else generated and printed)." };
+        var command = new Command("emulator", "Run the local Stripe emulator on 127.0.0.1 until Ctrl-C (control API under /_emulator).") { port, webhookUrl, secret };
+        command.SetAction(async (parse, ct) =>
+        {
+            var configured = parse.GetValue(secret) ?? Environment.GetEnvironmentVariable("STRIPE_WEBHOOK_SECRET")?.Split(',', StringSplitOptions.TrimEntries)[0];
+            var options = new StripeEmulator.StripeEmulatorOptions
+            {
+                Port = parse.GetValue(port),
+                WebhookEndpoint = parse.GetValue(webhookUrl) is { Length: > 0 } url ? new Uri(url) : null,
+            };
+            options = string.IsNullOrWhiteSpace(configured) ? options : options with { WebhookSecret = configured };
+            await using var emulator = await StripeEmulator.StripeEmulator.StartAsync(options, ct);
+            await Console.Out.WriteLineAsync($"Stripe emulator at {emulator.BaseUrl} (key: {StripeEmulator.StripeEmulator.DefaultSecretKey}); webhooks to {options.WebhookEndpoint?.ToString() ?? "(none)"}");
+            if (string.IsNullOrWhiteSpace(configured))
+            {
+                // A generated test secret for a local tool, printed so the receiver can be configured with it.
+                await Console.Out.WriteLineAsync($"webhook secret: {emulator.Webhooks.Secret}");
+            }
+
+            try
+            {
+                await Task.Delay(Timeout.Infinite, ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                await Console.Out.WriteLineAsync("stopping");
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command SmokeOrg()
+    {
+        var org = new Option<string>("--org-id") { Description = "The tenant to check.", Required = true };
+        var wait = new Option<int>("--webhook-wait-seconds") { Description = "How long to wait for the webhook.", DefaultValueFactory = _ => 30 };
+        var failClosed = new Option<bool>("--fail-closed") { Description = "Exit 1 when any step fails." };
+        var command = new Command("smoke-org", "Run one tenant end to end in Stripe test mode (customer, charge, list, webhook, refund) and print a report.") { org, wait, failClosed };
+        command.SetAction(async (parse, ct) =>
+        {
+            // Listening on loopback lets the embedded emulator deliver its webhooks to this process.
+            await using var app = await BillingApp.BuildAsync(["--urls=http://127.0.0.1:0"], ct);
+            await app.StartAsync(ct);
+            var checks = await ActivatorUtilities.CreateInstance<StripeSmokeCheck>(app.Services)
+                .RunAsync(parse.GetValue(org)!, TimeSpan.FromSeconds(parse.GetValue(wait)), ct);
+            foreach (var check in checks)
+            {
+                await Console.Out.WriteLineAsync(check.ToString());
+            }
+
+            var failed = checks.Count(c => c.Status == CheckStatus.Fail);
+            await Console.Out.WriteLineAsync($"smoke-org: {(failed == 0 ? "ok" : $"{failed} step(s) failed")}");
+            await app.StopAsync(ct);
+            return failed > 0 && parse.GetValue(failClosed) ? 1 : 0;
         });
         return command;
     }

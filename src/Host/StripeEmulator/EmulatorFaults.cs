@@ -16,7 +16,9 @@ public enum FaultKind
     Latency,
 }
 
-public sealed record Fault(FaultKind Kind, int StatusCode = 500, TimeSpan Latency = default);
+/// <summary>One injected fault. <see cref="ShouldRetry"/> adds Stripe's <c>Stripe-Should-Retry</c>
+/// header to an error answer.</summary>
+public sealed record Fault(FaultKind Kind, int StatusCode = 500, TimeSpan Latency = default, bool? ShouldRetry = null);
 
 /// <summary>Fault injection: a queue of faults applied to the next requests in order, plus an
 /// outage switch that fails every request until it is turned off.</summary>
@@ -40,7 +42,7 @@ public sealed class EmulatorFaults
         }
     }
 
-    public void FailNext(int count, int statusCode = 500) => Enqueue(count, new Fault(FaultKind.Error, statusCode));
+    public void FailNext(int count, int statusCode = 500, bool? shouldRetry = null) => Enqueue(count, new Fault(FaultKind.Error, statusCode, ShouldRetry: shouldRetry));
 
     public void RateLimitNext(int count) => Enqueue(count, new Fault(FaultKind.RateLimit, 429));
 

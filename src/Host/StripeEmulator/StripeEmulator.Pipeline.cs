@@ -26,6 +26,11 @@ public sealed partial class StripeEmulator
 
         if (fault is { Kind: FaultKind.Error or FaultKind.RateLimit })
         {
+            if (fault.ShouldRetry is { } shouldRetry)
+            {
+                context.Response.Headers["Stripe-Should-Retry"] = shouldRetry ? "true" : "false";
+            }
+
             await WriteAsync(context, fault.Kind == FaultKind.RateLimit
                 ? EmulatorResponse.Error(429, "rate_limit_error", "Too many requests hit the API too quickly.", "rate_limit")
                 : EmulatorResponse.Error(fault.StatusCode, "api_error", "An injected fault: the emulator did not process this request."), ct);
@@ -99,8 +104,23 @@ public sealed partial class StripeEmulator
         }
     }
 
-    private static bool Authorized(string header) =>
-        header.StartsWith("Bearer sk_test_", StringComparison.Ordinal) || header.StartsWith("Bearer rk_test_", StringComparison.Ordinal);
+    /// <summary>Bearer, or Basic with the key as user name (as <c>curl -u sk_test_...:</c> sends
+    /// it; Stripe accepts both). Test keys only.</summary>
+    private static bool Authorized(string header)
+    {
+        var key = header.StartsWith("Bearer ", StringComparison.Ordinal) ? header[7..]
+            : header.StartsWith("Basic ", StringComparison.Ordinal) ? BasicUser(header[6..])
+            : "";
+        return key.StartsWith("sk_test_", StringComparison.Ordinal) || key.StartsWith("rk_test_", StringComparison.Ordinal);
+    }
+
+    private static string BasicUser(string encoded)
+    {
+        Span<byte> buffer = stackalloc byte[encoded.Length];
+        return Convert.TryFromBase64String(encoded, buffer, out var written)
+            ? System.Text.Encoding.UTF8.GetString(buffer[..written]).Split(':')[0]
+            : "";
+    }
 
     private static async Task WriteAsync(HttpContext context, EmulatorResponse response, CancellationToken ct)
     {

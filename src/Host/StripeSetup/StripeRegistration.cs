@@ -1,6 +1,8 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Billing.Host.StripeEmulator;
 using Billing.Ledger.Stripe;
+using Billing.Ledger.Jobs;
+using Billing.Ledger.Stripe.Usage;
 using Billing.Ledger.Stripe.Webhooks;
 
 namespace Billing.Host.StripeSetup;
@@ -41,7 +43,16 @@ public static class StripeRegistration
         services.AddSingleton<StripeWebhookInbox>();
         services.AddSingleton<StripeWebhookProcessor>();
         services.AddSingleton<IStripeWebhookApplier, StripeObjectLinker>();
-        services.TryAddSingleton<IStripeWebhookQueue, UnqueuedStripeWebhooks>();
+        // Processing runs on the durable job queue: enqueued with the recorded event (outbox),
+        // completed with its effects.
+        services.TryAddSingleton<IStripeWebhookQueue, StripeWebhookJobQueue>();
+        services.AddJobHandler<StripeWebhookJobHandler>();
+        services.AddSingleton(new UsageExportOptions
+        {
+            LockKey = long.TryParse(builder.Configuration["STRIPE_USAGE_FLUSH_LOCK_KEY"], System.Globalization.CultureInfo.InvariantCulture, out var lockKey) ? lockKey : UsageExportOptions.DefaultLockKey,
+        });
+        services.AddSingleton<StripeUsageExport>();
+        services.AddJobHandler<StripeUsageFlushJob>();
         return Task.CompletedTask;
     }
 }

@@ -1,4 +1,5 @@
 using Billing.Ledger.EventStore;
+using Billing.Ledger.Observability;
 using Billing.Ledger.Stripe.Webhooks;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -6,7 +7,7 @@ namespace Billing.Host.Webhooks;
 
 /// <summary><c>POST /v1/billing/webhook</c>: authenticated by the Stripe signature, not an API
 /// key. The raw body is buffered and verified byte for byte before any parsing; a rejected
-/// delivery writes nothing and is counted in <c>billing_webhook_failures_total</c>.</summary>
+/// delivery writes nothing and is counted in <c>billing_webhook_failures_total{reason}</c>.</summary>
 public static partial class StripeWebhookEndpoints
 {
     public const string Path = "/v1/billing/webhook";
@@ -21,20 +22,20 @@ public static partial class StripeWebhookEndpoints
     }
 
     private static async Task<Results<Ok<WebhookAck>, ProblemHttpResult>> ReceiveAsync(
-        HttpContext context, WebhookSignature signature, StripeWebhookInbox inbox, ILoggerFactory loggers, CancellationToken ct)
+        HttpContext context, WebhookSignature signature, StripeWebhookInbox inbox, BillingMetrics metrics, ILoggerFactory loggers, CancellationToken ct)
     {
         var logger = loggers.CreateLogger("Billing.Host.Webhooks.StripeWebhook");
         var body = await ReadBodyAsync(context.Request, ct);
         if (body is null)
         {
-            return Reject(logger, "body_too_large", $"The body exceeds {MaxBodyBytes} bytes.", StatusCodes.Status413PayloadTooLarge);
+            return Reject(logger, metrics, "body_too_large", $"The body exceeds {MaxBodyBytes} bytes.", StatusCodes.Status413PayloadTooLarge);
         }
 
         var verification = signature.Verify(body, context.Request.Headers["Stripe-Signature"].ToString());
         if (!verification.IsValid)
         {
             LogInvalidSignature(logger, Reason(verification.Failure));
-            return Reject(logger, Reason(verification.Failure), Detail(verification.Failure), StatusCodes.Status400BadRequest);
+            return Reject(logger, metrics, Reason(verification.Failure), Detail(verification.Failure), StatusCodes.Status400BadRequest);
         }
 
         try
@@ -45,13 +46,13 @@ public static partial class StripeWebhookEndpoints
         }
         catch (StripeWebhookPayloadException ex)
         {
-            return Reject(logger, "invalid_payload", ex.Message, StatusCodes.Status400BadRequest);
+            return Reject(logger, metrics, "invalid_payload", ex.Message, StatusCodes.Status400BadRequest);
         }
     }
 
-    private static ProblemHttpResult Reject(ILogger logger, string reason, string detail, int status)
+    private static ProblemHttpResult Reject(ILogger logger, BillingMetrics metrics, string reason, string detail, int status)
     {
-        StripeWebhookMetrics.Rejected(reason);
+        metrics.WebhookFailed(reason);
         LogRejected(logger, reason);
         return TypedResults.Problem(detail, statusCode: status, title: "Stripe webhook rejected", type: "https://billing.local/problems/stripe-webhook-" + reason.Replace('_', '-'),
             extensions: new Dictionary<string, object?> { ["reason"] = reason });

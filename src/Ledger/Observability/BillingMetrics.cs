@@ -67,6 +67,14 @@ public sealed partial class BillingMetrics : IDisposable
 
     public void WebhookFailed() => _webhookFailures.Add(1);
 
+    /// <summary>A verified delivery by type and result (<c>accepted</c> or <c>duplicate</c>).</summary>
+    public void WebhookReceived(string type, string result) =>
+        _webhookEvents.Add(1, new TagList { { "type", type }, { "result", result } });
+
+    /// <summary>A rejected delivery or failed processing, by reason (<c>signature_mismatch</c>,
+    /// <c>stale_timestamp</c>, <c>missing_header</c>, <c>invalid_payload</c>, <c>processing_error</c>, ...).</summary>
+    public void WebhookFailed(string reason) => _webhookFailures.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
     public void DunningActionTaken(string action) => _dunningActions.Add(1, new KeyValuePair<string, object?>("action", action));
 
     public void Dispose() => Meter.Dispose();

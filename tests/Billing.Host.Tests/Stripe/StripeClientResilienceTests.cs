@@ -59,6 +59,41 @@ public sealed class StripeClientResilienceTests(EmulatorFixture fx) : IClassFixt
     }
 
     [Fact]
+    public async Task stripe_should_retry_false_makes_even_a_500_final()
+    {
+        var (customer, before) = await ArrangeAsync();
+        fx.Emulator.Faults.FailNext(1, 500, shouldRetry: false);
+
+        var error = await Assert.ThrowsAsync<StripeApiException>(() => _client.ChargeOffSessionAsync(Visa(customer), IdempotencyKeys.Charge("inv_nr", 1)));
+
+        Assert.Equal(500, error.StatusCode);
+        Assert.Equal(1, fx.Emulator.RequestCount - before);
+        Assert.Empty(fx.ChargesOf(customer));
+    }
+
+    [Fact]
+    public async Task stripe_should_retry_true_makes_a_400_retryable()
+    {
+        var (customer, before) = await ArrangeAsync();
+        fx.Emulator.Faults.FailNext(1, 400, shouldRetry: true);
+
+        Assert.IsType<ChargeOutcome.Succeeded>(await _client.ChargeOffSessionAsync(Visa(customer), IdempotencyKeys.Charge("inv_sr", 1)));
+
+        Assert.Equal(2, fx.Emulator.RequestCount - before);
+    }
+
+    [Fact]
+    public async Task a_plain_400_is_not_retried()
+    {
+        var before = fx.Emulator.RequestCount;
+
+        var error = await Assert.ThrowsAsync<StripeApiException>(() => _client.ChargeOffSessionAsync(new OffSessionCharge(1500, "usd", "cus_missing", "pm_card_visa"), IdempotencyKeys.Charge("inv_400", 1)));
+
+        Assert.Equal((400, "resource_missing"), (error.StatusCode, error.Code));
+        Assert.Equal(1, fx.Emulator.RequestCount - before);
+    }
+
+    [Fact]
     public async Task an_unreachable_stripe_is_reported_without_the_secret_key()
     {
         const string key = "sk_test_51SuperSecretValue9876";

@@ -18,6 +18,7 @@ public sealed class StripeUsageExportRerunTests(DatabaseFixture db, EmulatorFixt
             await RecordUsageAsync(db.DataSource, tenant, "api_calls", 5, hour);
         }
 
+        await WaitUntilVisibleAsync(db.DataSource);
         var impatient = fx.Client(retry: EmulatorFixture.FastRetries with { MaxRetries = 1 });
         // The first meter event goes through, then Stripe is down: the run dies mid-batch.
         fx.Emulator.Faults.Enqueue(1, new StripeEmulator.Fault(StripeEmulator.FaultKind.Latency));

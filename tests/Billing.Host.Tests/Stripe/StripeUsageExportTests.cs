@@ -17,6 +17,7 @@ public sealed class StripeUsageExportTests(DatabaseFixture db, EmulatorFixture f
         await RecordUsageAsync(db.DataSource, "acme", "api_calls", 2.5m, Hour.AddMinutes(50));
         await RecordUsageAsync(db.DataSource, "acme", "storage_gb", 3, Hour.AddMinutes(10));
         await RecordUsageAsync(db.DataSource, "nocustomer", "api_calls", 7, Hour);
+        await WaitUntilVisibleAsync(db.DataSource);
         var export = Export(db.DataSource, fx.Client());
 
         var dry = await export.FlushAsync(UsageExportMode.DryRun, default);

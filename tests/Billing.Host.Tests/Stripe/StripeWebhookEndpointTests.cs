@@ -4,7 +4,9 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Billing.Ledger.Observability;
 using Billing.Ledger.Stripe.Webhooks;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Billing.Host.Tests.Stripe;
 
@@ -64,7 +66,8 @@ public sealed class StripeWebhookEndpointTests(StripeHostFixture host) : IClassF
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Name == "billing_webhook_failures_total")
+            // This Host's own meter: the exporter renders it as billing_webhook_failures_total.
+            if (instrument.Name == "billing_webhook_failures" && ReferenceEquals(instrument.Meter, host.Services.GetRequiredService<BillingMetrics>().Meter))
             {
                 l.EnableMeasurementEvents(instrument);
             }

@@ -24,6 +24,24 @@ internal static class UsageExportSupport
         await command.ExecuteNonQueryAsync();
     }
 
+    /// <summary>Waits (with a deadline) until every recorded usage event is below the cluster's
+    /// xmin horizon, i.e. visible to the export's ordered read: transactions of tests running in
+    /// other databases of the same cluster hold the horizon back for a moment.</summary>
+    public static async Task WaitUntilVisibleAsync(NpgsqlDataSource ds)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        const string sql = "SELECT count(*) FILTER (WHERE tx_id >= pg_snapshot_xmin(pg_current_snapshot())) FROM ledger.events WHERE type = 'usage.recorded.v1'";
+        while (await ScalarAsync(ds, sql) > 0)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("recorded usage did not become visible within 20 s");
+            }
+
+            await Task.Yield();
+        }
+    }
+
     public static async Task LinkCustomerAsync(EventStore store, string tenant, string customer) =>
         await store.BeginUnitOfWork().LinkStripeObject(customer, tenant, "customer", DateTimeOffset.UtcNow).CommitAsync();
 

@@ -95,6 +95,21 @@ public sealed class StripeWebhookProcessorTests(DatabaseFixture db) : IClassFixt
     }
 
     [Fact]
+    public async Task a_dispute_that_arrived_before_its_payment_is_flagged_with_the_tenant_it_now_resolves_to()
+    {
+        var dispute = await RecordAsync("charge.dispute.created", new JsonObject { ["id"] = "dp_early", ["object"] = "dispute", ["charge"] = "ch_early", ["metadata"] = new JsonObject() });
+        var paid = await RecordAsync("payment_intent.succeeded", PaymentIntent("pi_early", "umbrella", "cus_early", "ch_early"));
+        var processor = Processor(_store);
+        await processor.ProcessAsync(paid, EventMetadata.Empty, Commit, default);
+
+        var result = await processor.ProcessAsync(dispute, EventMetadata.Empty, Commit, default);
+
+        Assert.Equal(StripeWebhookStreams.UnmatchedTenant, dispute.TenantId);
+        Assert.Equal(WebhookOutcome.Flagged, result!.Outcome);
+        Assert.Contains("now resolves to tenant umbrella", result.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task effects_of_an_applier_commit_with_the_processed_marker_or_not_at_all()
     {
         var work = await RecordAsync("invoice.paid", new JsonObject { ["id"] = "in_1", ["object"] = "invoice", ["metadata"] = new JsonObject { ["tenant_id"] = "acme" } });

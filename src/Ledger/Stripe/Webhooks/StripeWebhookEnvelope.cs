@@ -27,6 +27,12 @@ public sealed record StripeWebhookEnvelope(
             throw new StripeWebhookPayloadException("The body is not JSON.", ex);
         }
 
+        return FromPayload(root);
+    }
+
+    /// <summary>Reads an event already parsed (a recorded payload).</summary>
+    public static StripeWebhookEnvelope FromPayload(JsonElement root)
+    {
         if (root.ValueKind != JsonValueKind.Object || Text(root, "object") != "event")
         {
             throw new StripeWebhookPayloadException("The body is not a Stripe event object.");

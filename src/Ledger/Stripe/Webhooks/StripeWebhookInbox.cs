@@ -1,4 +1,5 @@
 using Billing.Ledger.EventStore;
+using Billing.Ledger.Observability;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
@@ -17,7 +18,8 @@ public sealed partial class StripeWebhookInbox(
     StripeTenantResolver resolver,
     IStripeWebhookQueue queue,
     TimeProvider time,
-    ILogger<StripeWebhookInbox> logger)
+    ILogger<StripeWebhookInbox> logger,
+    BillingMetrics? metrics = null)
 {
     private const string ExistsSql = "SELECT EXISTS (SELECT 1 FROM ledger.stripe_webhook_receipts WHERE stripe_event_id = $1)";
 
@@ -30,6 +32,9 @@ public sealed partial class StripeWebhookInbox(
     /// <summary>Records the event (already signature-verified) unless it was recorded before.</summary>
     public async Task<StripeWebhookReceipt> AcceptAsync(ReadOnlyMemory<byte> body, EventMetadata metadata, CancellationToken ct)
     {
+        // The pre-check answers a redelivery without a failed transaction (and without a unique
+        // violation ERROR in the server log per duplicate); the primary key remains the guard
+        // for concurrent copies.
         var e = StripeWebhookEnvelope.Parse(body);
         if (await ExistsAsync(e.Id, ct))
         {
@@ -52,14 +57,14 @@ public sealed partial class StripeWebhookInbox(
             return Duplicate(e, tenant.TenantId);
         }
 
-        StripeWebhookMetrics.Events.Add(1, new("type", e.Type), new("result", "accepted"));
+        metrics?.WebhookReceived(e.Type, "accepted");
         LogAccepted(logger, e.Id, e.Type, tenant.TenantId, tenant.ResolvedBy);
         return new StripeWebhookReceipt(e.Id, e.Type, tenant.TenantId, tenant.Matched, Duplicate: false);
     }
 
     private StripeWebhookReceipt Duplicate(StripeWebhookEnvelope e, string? tenantId)
     {
-        StripeWebhookMetrics.Events.Add(1, new("type", e.Type), new("result", "duplicate"));
+        metrics?.WebhookReceived(e.Type, "duplicate");
         LogDuplicate(logger, e.Id, e.Type);
         return new StripeWebhookReceipt(e.Id, e.Type, tenantId ?? "", false, Duplicate: true);
     }

@@ -38,7 +38,6 @@ public sealed partial class StripeWebhookProcessor
             }
             catch (Exception ex) when (ex is NpgsqlException or EventStoreException or InvalidOperationException)
             {
-                StripeWebhookMetrics.Rejected("processing_error");
                 failed.Add((work.StripeEventId, ex.Message));
             }
         }

@@ -10,6 +10,7 @@ namespace Billing.Ledger.Stripe.Webhooks;
 /// ignored and recorded; events for objects we never created are flagged; nothing crashes.</summary>
 public sealed partial class StripeWebhookProcessor(
     EventStore.EventStore store,
+    StripeTenantResolver resolver,
     IEnumerable<IStripeWebhookApplier> appliers,
     TimeProvider time,
     ILogger<StripeWebhookProcessor> logger)
@@ -28,6 +29,12 @@ public sealed partial class StripeWebhookProcessor(
     private const string MarkSql = "SELECT ledger.mark_stripe_webhook_processed($1, $2, $3, $4)";
 
     private readonly IReadOnlyList<IStripeWebhookApplier> _appliers = appliers.ToList();
+
+    /// <summary>Resolves unmatched events again through the store's own data source.</summary>
+    public StripeWebhookProcessor(EventStore.EventStore store, IEnumerable<IStripeWebhookApplier> appliers, TimeProvider time, ILogger<StripeWebhookProcessor> logger)
+        : this(store, new StripeTenantResolver(store.DataSource), appliers, time, logger)
+    {
+    }
 
     /// <summary>Processes <paramref name="work"/>; <paramref name="commit"/> commits the unit of
     /// work (the job queue passes its complete-with, tests may pass a plain commit). Returns the
@@ -63,7 +70,6 @@ public sealed partial class StripeWebhookProcessor(
             return null;
         }
 
-        StripeWebhookMetrics.Processed.Add(1, new("type", received.Type), new("outcome", processed.Outcome));
         LogCompleted(logger, work.StripeEventId, received.Type, processed.Outcome, application.Detail);
         return application;
     }
@@ -78,7 +84,7 @@ public sealed partial class StripeWebhookProcessor(
 
         if (!context.Matched)
         {
-            return new WebhookApplication(WebhookOutcome.Flagged, $"no tenant owns {context.Received.ObjectType} {context.Received.ObjectId}: an object we never created");
+            return await UnmatchedAsync(context, ct);
         }
 
         WebhookApplication? result = null;
@@ -88,6 +94,18 @@ public sealed partial class StripeWebhookProcessor(
         }
 
         return result ?? new WebhookApplication(WebhookOutcome.Applied, "recorded");
+    }
+
+    /// <summary>An event no tenant owned when it arrived. Resolving again tells an object we
+    /// never created from one that arrived before the event that linked it (a dispute delivered
+    /// before its payment): the operator sees which tenant it belongs to.</summary>
+    private async Task<WebhookApplication> UnmatchedAsync(StripeWebhookContext context, CancellationToken ct)
+    {
+        var now = await resolver.ResolveAsync(StripeWebhookEnvelope.FromPayload(context.Received.Payload), ct);
+        var what = $"{context.Received.ObjectType} {context.Received.ObjectId}";
+        return new WebhookApplication(WebhookOutcome.Flagged, now.Matched
+            ? $"no tenant owned {what} when it arrived; it now resolves to tenant {now.TenantId} ({now.ResolvedBy}): it arrived before the event that linked it"
+            : $"no tenant owns {what}: an object we never created");
     }
 
     /// <summary>Flagged beats applied beats ignored; details accumulate.</summary>

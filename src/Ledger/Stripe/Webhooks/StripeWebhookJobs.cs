@@ -1,0 +1,31 @@
+using Billing.Ledger.EventStore;
+using Billing.Ledger.Jobs;
+
+namespace Billing.Ledger.Stripe.Webhooks;
+
+/// <summary>Enqueues the processing of a recorded Stripe event on the durable job queue, in the
+/// recording unit of work (the outbox). The dedupe key is the Stripe event id: one job per event.</summary>
+public sealed class StripeWebhookJobQueue : IStripeWebhookQueue
+{
+    public static string DedupeKey(string stripeEventId) => "stripe-webhook:" + stripeEventId;
+
+    public void Enqueue(UnitOfWork uow, StripeWebhookWork work) =>
+        uow.Enqueue(JobRequest.For(StripeWebhookProcessor.JobType, work, work.TenantId, dedupeKey: DedupeKey(work.StripeEventId)));
+}
+
+/// <summary>Runs <see cref="StripeWebhookProcessor"/> for one queued event; its effects, the
+/// processed marker and the job's completion commit in one transaction.</summary>
+public sealed class StripeWebhookJobHandler(StripeWebhookProcessor processor) : IJobHandler
+{
+    public string JobType => StripeWebhookProcessor.JobType;
+
+    /// <summary>Processing only touches the ledger, so failures are ours (database, a domain
+    /// handler bug): retry for about a day, then dead-letter for an operator.</summary>
+    public JobPolicy Policy { get; } = new(MaxAttempts: 12, BaseDelay: TimeSpan.FromSeconds(5), MaxDelay: TimeSpan.FromHours(2));
+
+    public async Task HandleAsync(JobContext context, CancellationToken ct)
+    {
+        var work = context.Job.Payload<StripeWebhookWork>();
+        await processor.ProcessAsync(work, context.Metadata, (uow, token) => context.CompleteWithAsync(uow, token), ct);
+    }
+}
