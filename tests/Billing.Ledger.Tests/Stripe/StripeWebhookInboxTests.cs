@@ -77,6 +77,26 @@ public sealed class StripeWebhookInboxTests(DatabaseFixture db) : IClassFixture<
         Assert.Equal("link:cus", received.ResolvedBy);
     }
 
+    [Fact]
+    public async Task a_customer_a_tenant_was_configured_with_resolves_events_without_metadata_or_links()
+    {
+        // A customer created outside the ledger (in Stripe's dashboard) and set on the tenant.
+        await using (var insert = db.DataSource.CreateCommand("""
+            INSERT INTO rm.tenants (tenant_id, name, plan_id, currency, billing_email, time_zone, stripe_customer_id, created_at, updated_at, version)
+            VALUES ('initech', 'Initech', 'starter', 'USD', 'billing@initech.example', 'UTC', 'cus_configured', now(), now(), 1)
+            """))
+        {
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        var id = NewEventId();
+        var receipt = await Inbox(_store).AcceptAsync(Event(id, "payment_intent.payment_failed", PaymentIntent("pi_3", null, "cus_configured", status: "requires_payment_method")), EventMetadata.Empty, default);
+
+        Assert.Equal(("initech", true), (receipt.TenantId, receipt.Matched));
+        var received = (StripeWebhookReceived)Assert.Single(await _store.ReadStreamAsync("initech", StripeWebhookStreams.StreamId(id))).Data;
+        Assert.Equal("link:cus", received.ResolvedBy);
+    }
+
     [Theory]
     [InlineData("not json")]
     [InlineData("""{"id":"evt_1","object":"charge"}""")]

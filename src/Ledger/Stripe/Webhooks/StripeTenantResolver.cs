@@ -11,11 +11,14 @@ public sealed record TenantResolution(string TenantId, bool Matched, string Reso
 
 /// <summary>Resolves a Stripe event to a tenant: <c>data.object.metadata.tenant_id</c> (we put it
 /// on every object we create), else an object it references (customer, payment intent, charge)
-/// linked to a tenant in <c>ledger.stripe_links</c>, else unmatched.</summary>
+/// linked to a tenant in <c>ledger.stripe_links</c> or a customer id a tenant was configured with
+/// (<c>rm.tenants.stripe_customer_id</c>: customers created outside the ledger), else unmatched.</summary>
 public sealed class StripeTenantResolver(NpgsqlDataSource dataSource)
 {
     private const string LookupSql = """
         SELECT stripe_id, tenant_id FROM ledger.stripe_links WHERE stripe_id = ANY ($1)
+        UNION
+        SELECT stripe_customer_id, tenant_id FROM rm.tenants WHERE stripe_customer_id = ANY ($1)
         """;
 
     public async Task<TenantResolution> ResolveAsync(StripeWebhookEnvelope e, CancellationToken ct)
