@@ -38,7 +38,9 @@ public static class StripeRegistration
         services.AddSingleton(settings);
         services.AddSingleton(new StripeOptions { SecretKey = secretKey!, BaseUrl = apiBase ?? StripeOptions.LiveBaseUrl, Retry = settings.Retry });
         services.AddHttpClient<StripeClient>();
-        services.AddSingleton(sp => WebhookSignature.FromSetting(webhookSecrets, sp.GetRequiredService<TimeProvider>(), settings.WebhookTolerance));
+        // Signature tolerance is about wall-clock transport delay, so it uses the system clock even
+        // when the business clock is a test clock (Stripe signs test-clock webhooks in real time).
+        services.AddSingleton(_ => WebhookSignature.FromSetting(webhookSecrets, TimeProvider.System, settings.WebhookTolerance));
         services.AddSingleton<StripeTenantResolver>();
         services.AddSingleton<StripeWebhookInbox>();
         services.AddSingleton<StripeWebhookProcessor>();

@@ -68,6 +68,7 @@ public sealed partial class InvoiceCollectionHandler
         }
 
         await context.CompleteWithAsync(uow, ct);
+        metrics?.InvoiceRecorded("paid", attempt.Currency);
         LogPaid(logger, attempt.InvoiceId, attempt.Attempt, intent.Id);
     }
 
@@ -99,6 +100,9 @@ public sealed partial class InvoiceCollectionHandler
         uow.Append(loaded.TenantId, PaymentStreams.IdOf(loaded.InvoiceId), PaymentStreams.Type, ExpectedVersion.Exact(loaded.Payment.Version),
             NewEvent.For(outcome), NewEvent.For(stopped));
         await context.CompleteWithAsync(uow, ct);
+
+        // The runbooks' "failed invoices in 1 h" alert counts invoices whose collection stopped.
+        metrics?.InvoiceRecorded("failed", loaded.Invoice?.Draft.Currency ?? "unknown");
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Collection of {InvoiceId} paid on attempt {Attempt} by {PaymentIntentId}")]

@@ -127,19 +127,31 @@ public sealed class CollectionJobTests(CollectionFixture world) : IClassFixture<
     }
 
     [Fact]
-    public async Task every_attempt_outcome_is_counted_in_billing_payments_total()
+    public async Task every_attempt_outcome_is_counted_in_billing_payments_total_and_settled_invoices_in_billing_invoices_total()
     {
         using var metrics = new BillingMetrics();
         var counted = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var invoices = new System.Collections.Concurrent.ConcurrentBag<string>();
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (ReferenceEquals(instrument.Meter, metrics.Meter) && instrument.Name == "billing_payments")
+            if (ReferenceEquals(instrument.Meter, metrics.Meter) && instrument.Name is "billing_payments" or "billing_invoices")
             {
                 l.EnableMeasurementEvents(instrument);
             }
         };
-        listener.SetMeasurementEventCallback<long>((_, _, tags, _) => counted.Add(tags.ToArray().Single(t => t.Key == "outcome").Value as string ?? ""));
+        listener.SetMeasurementEventCallback<long>((instrument, _, tags, _) =>
+        {
+            var array = tags.ToArray();
+            if (instrument.Name == "billing_payments")
+            {
+                counted.Add(array.Single(t => t.Key == "outcome").Value as string ?? "");
+            }
+            else
+            {
+                invoices.Add(array.Single(t => t.Key == "status").Value as string ?? "");
+            }
+        });
         listener.Start();
         var worker = new Billing.Ledger.Jobs.JobWorker(world.DataSource,
             [new InvoiceCollectionHandler(world.Ledger, world.Stripe, world.Options, world.Clock, NullLogger<InvoiceCollectionHandler>.Instance, metrics)], world.Clock);
@@ -150,5 +162,6 @@ public sealed class CollectionJobTests(CollectionFixture world) : IClassFixture<
         await worker.DrainAsync(default);
 
         Assert.Equal(["failed", "requires_action", "succeeded"], counted.Order(StringComparer.Ordinal));
+        Assert.Equal(["failed", "failed", "paid"], invoices.Order(StringComparer.Ordinal));
     }
 }
