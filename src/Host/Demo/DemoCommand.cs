@@ -26,7 +26,7 @@ public static class DemoCommand
     private static async Task<int> RunAsync(string[] args, CancellationToken ct)
     {
         var clock = new AdjustableClock(DemoTenants.ClockStart);
-        string[] demoArgs = [.. args, "--BILLING_EMBEDDED_DATABASE=billing_demo", "--BILLING_EMBEDDED_FRESH=true", "--Billing:Logging:Format=text", "--Serilog:MinimumLevel:Default=Warning"];
+        string[] demoArgs = [.. args, "--BILLING_EMBEDDED_DATABASE=billing_demo", "--BILLING_EMBEDDED_FRESH=true", "--Billing:Invoicing:ScheduleCloses=false", "--Billing:Logging:Format=text", "--Serilog:MinimumLevel:Default=Warning"];
         await using var app = await BillingApp.BuildAsync(demoArgs, ct, builder => builder.Services.AddSingleton<TimeProvider>(clock));
         await app.StartAsync(ct);
         var baseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

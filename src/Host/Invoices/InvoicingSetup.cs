@@ -17,9 +17,10 @@ public static class InvoicingSetup
     {
         services.AddSingleton(PlanCatalogueLoader.Load(configuration));
         services.AddSingleton<IInlineProjection, TenantProjection>();
-        // With Billing:Invoicing:ScheduleCloses, a new tenant's first period close is scheduled in
-        // the transaction that creates it (job invoice.close-period); each close schedules the next.
-        var scheduleCloses = configuration.GetValue("Billing:Invoicing:ScheduleCloses", false);
+        // Periods close by themselves (Billing:Invoicing:ScheduleCloses, default on): a new tenant's
+        // first close is scheduled in the transaction that creates it (job invoice.close-period) and
+        // each close schedules the next. Off only for scripted runs that close periods themselves.
+        var scheduleCloses = configuration.GetValue("Billing:Invoicing:ScheduleCloses", true);
         services.AddSingleton(sp => new TenantDirectory(
             sp.GetRequiredService<EventStore>(), sp.GetRequiredService<PlanCatalogue>(), sp.GetRequiredService<TimeProvider>(),
             scheduleCloses ? (uow, created) => ClosePeriodJob.ScheduleFor(uow, created.TenantId, TimeZoneInfo.FindSystemTimeZoneById(created.TimeZone), created.At, sp.GetRequiredService<InvoicingOptions>()) : null));
