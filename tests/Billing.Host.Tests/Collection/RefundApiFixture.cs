@@ -8,7 +8,6 @@ using Billing.Ledger.Jobs;
 using Billing.Ledger.Stripe;
 using Billing.Ledger.Time;
 using Billing.Testing;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -48,17 +47,10 @@ public sealed class RefundApiFixture : DatabaseFixture
             b.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IInlineProjection, InvoiceProjection>());
             b.Services.AddSingleton(new StripeClient(new HttpClient(), new StripeOptions { SecretKey = StripeEmulator.StripeEmulator.DefaultSecretKey, BaseUrl = Emulator.BaseUrl, Retry = EmulatorFixture.FastRetries },
                 NullLogger<StripeClient>.Instance));
-            b.Services.AddAuthentication(TestAuth.SchemeName).AddScheme<AuthenticationSchemeOptions, TestAuth>(TestAuth.SchemeName, null);
-            b.Services.AddAuthorizationBuilder()
-                .SetFallbackPolicy(null)
-                .AddPolicy(Policies.Admin, p => p.AddAuthenticationSchemes(TestAuth.SchemeName).RequireRole(Roles.Admin))
-                .AddPolicy(Policies.Finance, p => p.AddAuthenticationSchemes(TestAuth.SchemeName).RequireRole(Roles.Admin, Roles.Finance))
-                .AddPolicy(Policies.Ingest, p => p.AddAuthenticationSchemes(TestAuth.SchemeName).RequireRole(Roles.Admin, Roles.Ingest))
-                .AddPolicy(Policies.TenantData, p => p.AddAuthenticationSchemes(TestAuth.SchemeName).RequireRole(Roles.Admin, Roles.Finance, Roles.Tenant));
         });
         await App.StartAsync();
         var address = App.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        Http = new HttpClient { BaseAddress = new Uri(address) };
+        Http = await AsRoleAsync(Roles.Admin);
     }
 
     public override async Task DisposeAsync()
@@ -70,10 +62,13 @@ public sealed class RefundApiFixture : DatabaseFixture
         await base.DisposeAsync();
     }
 
-    public HttpClient AsRole(string role)
+    /// <summary>A client holding a real API key of <paramref name="role"/>.</summary>
+    public async Task<HttpClient> AsRoleAsync(string role)
     {
-        var client = new HttpClient { BaseAddress = Http.BaseAddress };
-        client.DefaultRequestHeaders.Add("X-Test-Role", role);
+        var key = await App.Services.GetRequiredService<ApiKeyStore>().CreateAsync(role, null, "test client");
+        var address = App.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var client = new HttpClient { BaseAddress = new Uri(address) };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key.Key);
         return client;
     }
 

@@ -113,7 +113,7 @@ public sealed class RefundEndpointTests(RefundApiFixture api) : IClassFixture<Re
     {
         using var missing = await RefundAsync("in_does_not_exist", """{"reason":"duplicate"}""");
         var (tenant, invoiceId) = await api.PaidInvoiceAsync(1_000);
-        using var finance = await RefundAsync(invoiceId, """{"reason":"duplicate"}""", client: api.AsRole(Roles.Finance));
+        using var finance = await RefundAsync(invoiceId, """{"reason":"duplicate"}""", client: await api.AsRoleAsync(Roles.Finance));
 
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, finance.StatusCode);

@@ -58,9 +58,9 @@ public sealed class AccountingExportTests(InvoicedWorld api) : IClassFixture<Inv
     [Fact]
     public async Task tenant_keys_cannot_export()
     {
-        using var client = api.AsTenant("inv-a");
+        using var client = await api.AsTenantAsync("inv-a");
         Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync("/v1/exports/accounting.csv?from=2026-04-01&to=2026-04-30")).StatusCode);
-        using var finance = api.AsRole(Roles.Finance);
+        using var finance = await api.AsRoleAsync(Roles.Finance);
         Assert.Equal(HttpStatusCode.OK, (await finance.GetAsync("/v1/exports/accounting.csv?from=2026-04-01&to=2026-04-30")).StatusCode);
     }
 }

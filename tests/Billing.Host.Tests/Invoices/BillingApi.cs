@@ -5,7 +5,6 @@ using Billing.Host;
 using Billing.Host.Auth;
 using Billing.Ledger.Time;
 using Billing.Testing;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -36,17 +35,10 @@ public class BillingApi : DatabaseFixture
         App = await BillingApp.BuildAsync(["--urls", "http://127.0.0.1:0", "--ConnectionStrings:Ledger=" + ConnectionString, "--Logging:LogLevel:Default=Warning", .. ExtraArgs], configure: b =>
         {
             b.Services.AddSingleton<TimeProvider>(Clock);
-            b.Services.AddAuthentication(TestAuth.SchemeName).AddScheme<AuthenticationSchemeOptions, TestAuth>(TestAuth.SchemeName, null);
-            b.Services.AddAuthorizationBuilder()
-                .SetFallbackPolicy(null)
-                .AddPolicy(Policies.Admin, p => p.AddAuthenticationSchemes(TestAuth.SchemeName).RequireRole(Roles.Admin))
-                .AddPolicy(Policies.Finance, p => p.AddAuthenticationSchemes(TestAuth.SchemeName).RequireRole(Roles.Admin, Roles.Finance))
-                .AddPolicy(Policies.Ingest, p => p.AddAuthenticationSchemes(TestAuth.SchemeName).RequireRole(Roles.Admin, Roles.Ingest))
-                .AddPolicy(Policies.TenantData, p => p.AddAuthenticationSchemes(TestAuth.SchemeName).RequireRole(Roles.Admin, Roles.Finance, Roles.Tenant));
         });
         await App.StartAsync();
         var address = App.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        Http = new HttpClient { BaseAddress = new Uri(address) };
+        Http = await ClientAsync(Roles.Admin, null);
     }
 
     public override async Task DisposeAsync()
@@ -57,39 +49,19 @@ public class BillingApi : DatabaseFixture
         await base.DisposeAsync();
     }
 
-    /// <summary>A client acting as a tenant key bound to <paramref name="tenantId"/>.</summary>
-    public HttpClient AsTenant(string tenantId)
+    /// <summary>A client holding a real tenant API key bound to <paramref name="tenantId"/>.</summary>
+    public Task<HttpClient> AsTenantAsync(string tenantId) => ClientAsync(Roles.Tenant, tenantId);
+
+    /// <summary>A client holding a real API key of <paramref name="role"/>.</summary>
+    public Task<HttpClient> AsRoleAsync(string role) => ClientAsync(role, null);
+
+    private async Task<HttpClient> ClientAsync(string role, string? tenantId)
     {
-        var client = new HttpClient { BaseAddress = Http.BaseAddress };
-        client.DefaultRequestHeaders.Add("X-Test-Role", Roles.Tenant);
-        client.DefaultRequestHeaders.Add("X-Test-Tenant", tenantId);
+        var key = await App.Services.GetRequiredService<ApiKeyStore>().CreateAsync(role, tenantId, "test client");
+        var address = App.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var client = new HttpClient { BaseAddress = new Uri(address) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key.Key);
         return client;
-    }
-
-    public HttpClient AsRole(string role)
-    {
-        var client = new HttpClient { BaseAddress = Http.BaseAddress };
-        client.DefaultRequestHeaders.Add("X-Test-Role", role);
-        return client;
-    }
-}
-
-internal sealed class TestAuth(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder)
-    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
-{
-    public const string SchemeName = "Test";
-
-    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
-    {
-        var role = Request.Headers["X-Test-Role"].ToString() is { Length: > 0 } r ? r : Roles.Admin;
-        List<Claim> claims = [new(ClaimTypes.Role, role), new("billing:key_prefix", "test-" + role)];
-        if (Request.Headers["X-Test-Tenant"].ToString() is { Length: > 0 } tenant)
-        {
-            claims.Add(new("billing:tenant", tenant));
-        }
-
-        var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
-        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName)));
     }
 }
 

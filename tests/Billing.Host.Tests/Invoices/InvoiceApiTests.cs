@@ -91,7 +91,7 @@ public sealed class InvoiceApiTests(InvoicedWorld api) : IClassFixture<InvoicedW
     [Fact]
     public async Task a_tenant_key_sees_only_its_own_invoices()
     {
-        using var client = api.AsTenant("inv-a");
+        using var client = await api.AsTenantAsync("inv-a");
         var own = await GetJsonAsync("/v1/invoices", client);
         Assert.Equal(["inv-a"], own.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("tenantId").GetString()));
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/v1/invoices?tenant=inv-b")).StatusCode);

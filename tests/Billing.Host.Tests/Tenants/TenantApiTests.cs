@@ -88,7 +88,7 @@ public sealed class TenantApiTests(BillingApi api) : IClassFixture<BillingApi>
     {
         await api.Http.PostAsync("/v1/tenants", Json.Body(Tenant("t-own")));
         await api.Http.PostAsync("/v1/tenants", Json.Body(Tenant("t-other")));
-        using var own = api.AsTenant("t-own");
+        using var own = await api.AsTenantAsync("t-own");
         Assert.Equal(HttpStatusCode.OK, (await own.GetAsync("/v1/tenants/t-own")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await own.GetAsync("/v1/tenants/t-other")).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await own.PostAsync("/v1/tenants", Json.Body(Tenant("t-sneaky")))).StatusCode);

@@ -88,7 +88,7 @@ public sealed class UsageApiTests(BillingApi api) : IClassFixture<BillingApi>
     [Fact]
     public async Task a_tenant_key_may_not_ingest()
     {
-        using var client = api.AsRole(Roles.Tenant);
+        using var client = await api.AsTenantAsync("u-a");
         Assert.Equal(HttpStatusCode.Forbidden, (await client.PostAsync("/v1/usage", Json.Body("{\"events\":[]}"))).StatusCode);
     }
 }
