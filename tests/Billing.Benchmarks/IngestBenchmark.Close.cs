@@ -19,6 +19,10 @@ namespace Billing.Benchmarks;
 public sealed partial class IngestBenchmark
 {
     private const int SeedParallelism = 8;
+
+    /// <summary>Each seed batch carries 100 events for each of 10 tenants, like a collector
+    /// flushing a few customers' traffic.</summary>
+    private const int TenantsPerSeedBatch = 10;
     private static readonly BillingPeriod October = new(2026, 10);
 
     private static async Task RunCloseAsync(BenchHost host, AdjustableClock clock, int tenantCount, int eventCount, CancellationToken ct)
@@ -37,7 +41,7 @@ public sealed partial class IngestBenchmark
             var from = new DateTimeOffset(2026, 10, 1, 0, 0, 0, TimeSpan.Zero);
             var span = (long)(clock.GetUtcNow() - from).TotalSeconds;
             var batch = Enumerable.Range(0, BatchSize).Select(i => new UsageInput(
-                $"seed-{b}-{i}", ids[(b * BatchSize + i) % ids.Length], "api_calls", Random.Shared.Next(1, 500), from.AddSeconds(Random.Shared.NextInt64(span)), null)).ToList();
+                $"seed-{b}-{i}", ids[(b * TenantsPerSeedBatch + (i / (BatchSize / TenantsPerSeedBatch))) % ids.Length], "api_calls", Random.Shared.Next(1, 500), from.AddSeconds(Random.Shared.NextInt64(span)), null)).ToList();
             var results = await ingestion.IngestAsync(batch, metadata, token);
             if (results.Any(r => r.Status != UsageStatus.Accepted))
             {

@@ -40,8 +40,8 @@ public sealed class BenchHost : IAsyncDisposable
             "--urls=http://127.0.0.1:0",
             $"--BILLING_DB={connectionString}",
             $"--BILLING_DATA_DIR={dataDir}",
-            "--Billing:Logging:Format=none",
-            "--Serilog:MinimumLevel:Default=Warning",
+            "--Billing:Logging:Format=text",
+            "--Serilog:MinimumLevel:Default=Error",
             .. extraArgs,
         ];
         var app = await BillingApp.BuildAsync(args, ct, configure);
