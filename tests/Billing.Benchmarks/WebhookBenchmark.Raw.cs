@@ -1,0 +1,48 @@
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Billing.Benchmarks;
+
+/// <summary>The baseline: the storage a delivery needs at its barest, one autocommitted prepared
+/// INSERT of the event body into a copy of <c>ledger.events</c> (same columns, defaults and
+/// indexes), from 16 workers.</summary>
+public sealed partial class WebhookBenchmark
+{
+    private const string RawSchemaSql = """
+        CREATE SCHEMA IF NOT EXISTS bench;
+        CREATE TABLE bench.raw_webhooks (LIKE ledger.events INCLUDING ALL);
+        """;
+
+    private const string RawInsertSql = """
+        INSERT INTO bench.raw_webhooks (event_id, tenant_id, stream_id, version, type, data, correlation_id, causation_id, actor)
+        VALUES ($1, $2, $3, 1, 'stripe.webhook_received.v1', $4, $5, $6, 'stripe-webhook')
+        """;
+
+    private static async Task<LoadResult> RunRawAsync(BenchDatabase database, TimeSpan warmup, TimeSpan duration, CancellationToken ct)
+    {
+        await database.ExecuteAsync(RawSchemaSql, ct);
+        return await LoadRunner.RunAsync(Senders, warmup, duration, w => RawWorker(database, w), database.Cpu, ct);
+    }
+
+    private static Func<CancellationToken, Task<int>> RawWorker(BenchDatabase database, int worker)
+    {
+        var next = 0;
+        return async ct =>
+        {
+            var suffix = $"raw{worker}_{next++}";
+            var body = System.Text.Encoding.UTF8.GetString(Body(suffix));
+            await using var connection = await database.DataSource.OpenConnectionAsync(ct);
+            await using var command = new NpgsqlCommand(RawInsertSql, connection);
+            var p = command.Parameters;
+            p.Add(new() { Value = Guid.CreateVersion7(), NpgsqlDbType = NpgsqlDbType.Uuid });
+            p.Add(new() { Value = TenantId, NpgsqlDbType = NpgsqlDbType.Text });
+            p.Add(new() { Value = "stripe-webhook-evt_bench_" + suffix, NpgsqlDbType = NpgsqlDbType.Text });
+            p.Add(new() { Value = body, NpgsqlDbType = NpgsqlDbType.Jsonb });
+            p.Add(new() { Value = "bench-raw", NpgsqlDbType = NpgsqlDbType.Text });
+            p.Add(new() { Value = "evt_bench_" + suffix, NpgsqlDbType = NpgsqlDbType.Text });
+            await command.PrepareAsync(ct);
+            await command.ExecuteNonQueryAsync(ct);
+            return 1;
+        };
+    }
+}
