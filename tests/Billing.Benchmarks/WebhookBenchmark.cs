@@ -28,8 +28,12 @@ public sealed partial class WebhookBenchmark : IBenchmark
         var (warmup, duration) = quick ? (TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(8)) : (TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30));
         var ct = CancellationToken.None;
         await using var database = await BenchDatabase.CreateAsync("webhooks", ct: ct);
-        await using var host = await BenchHost.StartAsync(database, [$"--STRIPE_WEBHOOK_SECRET={Secret}"], configure: null, ct);
+        // --without-background: a diagnosis run with the Host's background services (projection
+        // engine, job workers, Stripe emulator) removed, to see what they cost the request path.
+        var bare = args.Contains("--without-background");
+        await using var host = await BenchHost.StartAsync(database, [$"--STRIPE_WEBHOOK_SECRET={Secret}"], bare ? BenchHost.WithoutBackgroundServices : null, ct);
         Console.WriteLine($"webhooks: {database.Origin}, Host on {host.BaseAddress}, {Environment.ProcessorCount} cores, load {IngestBenchmark.LoadAverage()}");
+        Console.WriteLine(bare ? "DIAGNOSIS: background services removed" : "Host as deployed (background services running)");
         Console.WriteLine($"{Senders} senders, {DuplicateShare:P0} re-sent deliveries, {warmup.TotalSeconds:0} s warm-up + {duration.TotalSeconds:0} s per case");
         await CreateTenantAsync(host, ct);
 
@@ -37,10 +41,16 @@ public sealed partial class WebhookBenchmark : IBenchmark
         var counts = new DeliveryCounts();
         var http = await RunHttpAsync(host, database, counts, warmup, duration, ct);
         await database.CheckpointAsync(ct);
-        var raw = await RunRawAsync(database, warmup, duration, ct);
+        var inbox = await RunInboxAsync(host, database, warmup, duration, ct);
+        await database.CheckpointAsync(ct);
+        var raw = await RunRawAsync(database, notify: false, warmup, duration, ct);
+        await database.CheckpointAsync(ct);
+        var rawNotify = await RunRawAsync(database, notify: true, warmup, duration, ct);
 
         Print("HTTP webhook (deliveries acknowledged)", http);
+        Print("StripeWebhookInbox in process (events)", inbox);
         Print("raw INSERT txn of the body (rows)", raw);
+        Print("raw INSERT + pg_notify txn (rows)", rawNotify);
         var ratio = http.ItemsPerSecond / raw.ItemsPerSecond;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"new events stored {counts.Fresh:N0}, duplicates acknowledged {counts.Duplicates:N0} (whole run, warm-up included); HTTP / raw INSERT = {ratio:0.00}"));

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Npgsql;
 
 namespace Billing.Benchmarks.Http;
@@ -58,6 +59,14 @@ public sealed class BenchHost : IAsyncDisposable
         var client = CreateClient();
         client.DefaultRequestHeaders.Authorization = new("Bearer", key.Key);
         return client;
+    }
+
+    /// <summary>For diagnosis only: drops every hosted service but Kestrel's (projection engine,
+    /// job workers, Stripe emulator, ...), so a run shows what they cost the request path.</summary>
+    public static void WithoutBackgroundServices(WebApplicationBuilder builder)
+    {
+        var background = builder.Services.Where(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType?.Name != "GenericWebHostService").ToList();
+        background.ForEach(d => builder.Services.Remove(d));
     }
 
     public HttpClient CreateClient() => new(new SocketsHttpHandler { PooledConnectionLifetime = Timeout.InfiniteTimeSpan }) { BaseAddress = BaseAddress };
