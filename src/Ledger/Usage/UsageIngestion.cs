@@ -98,7 +98,9 @@ public sealed partial class UsageIngestion(EventStore.EventStore store, PlanCata
     {
         var uow = store.BeginUnitOfWork(metadata);
         var rollup = new List<RollupRow>();
-        foreach (var group in fresh.GroupBy(f => f.Tenant.TenantId, StringComparer.Ordinal))
+        // Tenants in ordinal order: concurrent batches then lock their streams in one global order
+        // (unordered, two multi-tenant batches deadlocked on ledger.streams).
+        foreach (var group in fresh.GroupBy(f => f.Tenant.TenantId, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             var shard = Random.Shared.Next(UsageStreams.Shards);
             var events = group.Select(f => new NewEvent(UsageInput.EventIdOf(group.Key, f.Input.ClientEventId!), f.ToEvent())).ToList();
