@@ -21,7 +21,7 @@ public sealed class DemoTests(BillingApiFactory factory) : IClassFixture<Billing
 
         var worker = new JobWorker(factory.Services.GetRequiredService<NpgsqlDataSource>(), factory.Services.GetServices<IJobHandler>(), clock);
 
-        var rows = await script.RunAsync(() => worker.DrainAsync(CancellationToken.None), CancellationToken.None);
+        var rows = await script.RunAsync(() => DemoSettle.UntilQuietAsync(worker, factory.Services.GetRequiredService<JobQueue>(), TimeSpan.FromSeconds(60), CancellationToken.None), CancellationToken.None);
 
         Assert.Equal(["INV-2026-000001", "INV-2026-000002", "INV-2026-000003"], rows.Select(r => r.Number));
 
