@@ -20,6 +20,11 @@ public static class TenantAccess
         return user.IsInRole(Roles.Tenant) && BillingClaims.BoundTenant(user) is { } own && string.Equals(own, tenantId, StringComparison.Ordinal);
     }
 
+    /// <summary>The tenant a caller is confined to: null for admin and finance keys; a tenant key's
+    /// bound tenant (empty when unbound, which matches no tenant). List endpoints filter by it.</summary>
+    public static string? ScopeOf(ClaimsPrincipal user) =>
+        user.IsInRole(Roles.Admin) || user.IsInRole(Roles.Finance) ? null : BillingClaims.BoundTenant(user) ?? "";
+
     /// <summary>The tenant a request is about: route value <c>tenantId</c>, else query <c>tenant</c>.</summary>
     public static string? RequestedTenant(HttpContext context) =>
         context.GetRouteValue(RouteValue) as string is { Length: > 0 } fromRoute ? fromRoute

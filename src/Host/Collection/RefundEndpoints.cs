@@ -41,7 +41,7 @@ public static class RefundEndpoints
 
             try
             {
-                var request = new RefundRequest(invoiceId, body.Amount, body.Reason, InvoiceRefunds.RefundIdFor(invoiceId, key), Caller.Actor(http.User));
+                var request = new RefundRequest(invoiceId, body.Amount, body.Reason, InvoiceRefunds.RefundIdFor(invoiceId, key), (BillingClaims.Actor(http.User) ?? "key:unknown"));
                 var result = await refunds.RefundAsync(request, ct);
                 return result.Replayed ? TypedResults.Ok(result) : TypedResults.Created($"/v1/invoices/{invoiceId}/refunds/{result.RefundId}", result);
             }

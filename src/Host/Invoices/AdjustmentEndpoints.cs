@@ -27,7 +27,7 @@ public static class AdjustmentEndpoints
 
         try
         {
-            var adjustment = await actions.RecordAdjustmentAsync(tenantId, body!.Kind ?? "", body.AmountMinor ?? 0, body.Reason ?? "", Caller.Actor(http.User), ct);
+            var adjustment = await actions.RecordAdjustmentAsync(tenantId, body!.Kind ?? "", body.AmountMinor ?? 0, body.Reason ?? "", (BillingClaims.Actor(http.User) ?? "key:unknown"), ct);
             return TypedResults.Created($"/v1/tenants/{tenantId}/adjustments/{adjustment.AdjustmentId}", adjustment);
         }
         catch (InvoiceRejected ex)
@@ -39,14 +39,14 @@ public static class AdjustmentEndpoints
     private static async Task<Results<Ok<InvoiceState>, ProblemHttpResult>> CreditNoteAsync(string invoiceId, HttpContext http, InvoiceActions actions, CancellationToken ct)
     {
         var (body, problem) = await ReadAsync(http, ct);
-        var actor = Caller.Actor(http.User);
+        var actor = (BillingClaims.Actor(http.User) ?? "key:unknown");
         return problem ?? await DecideAsync(actions, invoiceId, now => new IssueCreditNote("cn_" + Guid.CreateVersion7().ToString("N")[..20], body!.AmountMinor ?? 0, now, actor, body.Reason ?? ""), actor, ct);
     }
 
     private static async Task<Results<Ok<InvoiceState>, ProblemHttpResult>> VoidAsync(string invoiceId, HttpContext http, InvoiceActions actions, CancellationToken ct)
     {
         var (body, problem) = await ReadAsync(http, ct);
-        var actor = Caller.Actor(http.User);
+        var actor = (BillingClaims.Actor(http.User) ?? "key:unknown");
         return problem ?? await DecideAsync(actions, invoiceId, now => new VoidInvoice(now, actor, body!.Reason ?? ""), actor, ct);
     }
 

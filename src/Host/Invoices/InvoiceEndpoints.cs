@@ -23,7 +23,7 @@ public static class InvoiceEndpoints
     private static async Task<Results<Ok<InvoicePage>, ProblemHttpResult>> ListAsync(
         HttpContext http, InvoiceQueries queries, string? tenant, string? status, string? periodFrom, string? periodTo, int? limit, string? cursor, CancellationToken ct)
     {
-        var bound = Caller.BoundTenant(http.User);
+        var bound = TenantAccess.ScopeOf(http.User);
         if (bound is not null && tenant is not null && tenant != bound)
         {
             return ApiProblems.NotFound($"Tenant '{tenant}'");
@@ -51,7 +51,7 @@ public static class InvoiceEndpoints
     private static async Task<Results<Ok<InvoiceView>, ProblemHttpResult>> GetAsync(string invoiceId, HttpContext http, InvoiceQueries queries, CancellationToken ct)
     {
         var invoice = await queries.FindAsync(invoiceId, withLines: true, ct);
-        return invoice is null || !Caller.CanSee(http.User, invoice.TenantId)
+        return invoice is null || !TenantAccess.CanSee(http.User, invoice.TenantId)
             ? ApiProblems.NotFound($"Invoice '{invoiceId}'")
             : TypedResults.Ok(invoice);
     }
@@ -59,7 +59,7 @@ public static class InvoiceEndpoints
     private static async Task<IResult> PdfAsync(string invoiceId, HttpContext http, InvoiceQueries queries, TenantDirectory tenants, CancellationToken ct)
     {
         var invoice = await queries.FindAsync(invoiceId, withLines: true, ct);
-        if (invoice is null || !Caller.CanSee(http.User, invoice.TenantId))
+        if (invoice is null || !TenantAccess.CanSee(http.User, invoice.TenantId))
         {
             return ApiProblems.NotFound($"Invoice '{invoiceId}'");
         }

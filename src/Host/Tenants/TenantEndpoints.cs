@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Billing.Host.Auth;
 using Billing.Host.Invoices;
+using Billing.Host.Observability;
 using Billing.Ledger.EventStore;
 using Billing.Ledger.Tenants;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -31,7 +32,7 @@ public static class TenantEndpoints
 
         try
         {
-            var snapshot = await tenants.CreateAsync(body!.TenantId!, body.Profile, Metadata(http), ct);
+            var snapshot = await tenants.CreateAsync(body!.TenantId!, body.Profile, RequestMetadata.For(http), ct);
             http.Response.Headers.ETag = ETagOf(snapshot.Version);
             return TypedResults.Created($"/v1/tenants/{snapshot.State.TenantId}", TenantResponse.From(snapshot));
         }
@@ -56,7 +57,7 @@ public static class TenantEndpoints
 
         try
         {
-            var snapshot = await tenants.UpdateAsync(tenantId, body!.Profile, expected, Metadata(http), ct);
+            var snapshot = await tenants.UpdateAsync(tenantId, body!.Profile, expected, RequestMetadata.For(http), ct);
             http.Response.Headers.ETag = ETagOf(snapshot.Version);
             return TypedResults.Ok(TenantResponse.From(snapshot));
         }
@@ -72,7 +73,7 @@ public static class TenantEndpoints
 
     private static async Task<Results<Ok<TenantResponse>, ProblemHttpResult>> GetAsync(string tenantId, HttpContext http, TenantDirectory tenants, CancellationToken ct)
     {
-        if (!Caller.CanSee(http.User, tenantId) || await tenants.LoadAsync(tenantId, ct) is not { } snapshot)
+        if (!TenantAccess.CanSee(http.User, tenantId) || await tenants.LoadAsync(tenantId, ct) is not { } snapshot)
         {
             return ApiProblems.NotFound($"Tenant '{tenantId}'");
         }
@@ -94,10 +95,6 @@ public static class TenantEndpoints
 
         return TypedResults.Ok(list);
     }
-
-    internal static EventMetadata Metadata(HttpContext http) => new(
-        CorrelationId: http.Request.Headers["X-Correlation-Id"].ToString() is { Length: > 0 } id ? id : http.TraceIdentifier,
-        Actor: Caller.Actor(http.User));
 
     internal static string ETagOf(long version) => $"\"{version}\"";
 

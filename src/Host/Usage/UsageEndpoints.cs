@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Billing.Host.Auth;
 using Billing.Host.Invoices;
+using Billing.Host.Observability;
 using Billing.Host.Tenants;
 using Billing.Ledger.Usage;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -39,7 +40,7 @@ public static class UsageEndpoints
             }
 
             var inputs = events.EnumerateArray().Select(UsageRequestParser.Parse).ToList();
-            var results = await ingestion.IngestAsync(inputs, TenantEndpoints.Metadata(http), ct);
+            var results = await ingestion.IngestAsync(inputs, RequestMetadata.For(http), ct);
             return TypedResults.Ok(UsageBatchResponse.From(results));
         }
     }

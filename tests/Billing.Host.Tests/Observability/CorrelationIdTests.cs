@@ -31,6 +31,23 @@ public sealed class CorrelationIdTests(BillingApiFactory api) : IClassFixture<Bi
     }
 
     [Fact]
+    public async Task a_generated_correlation_id_is_the_one_stored_on_the_requests_events()
+    {
+        using var admin = await api.CreateClientAsync(Roles.Admin);
+        var tenantId = "corr-" + Guid.NewGuid().ToString("N")[..8];
+
+        var response = await admin.PostAsJsonAsync("/v1/tenants", new
+        {
+            tenantId, name = "Correlated", planId = "starter", currency = "USD", billingEmail = "billing@corr.example", timeZone = "UTC",
+        });
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var echoed = Assert.Single(response.Headers.GetValues(CorrelationIdMiddleware.Header));
+        var stored = Assert.Single(await api.Services.GetRequiredService<EventStore>().ReadStreamAsync(tenantId, Billing.Ledger.Tenants.TenantStreams.IdOf(tenantId)));
+        Assert.Equal(echoed, stored.Metadata.CorrelationId);
+    }
+
+    [Fact]
     public async Task a_request_without_a_correlation_id_gets_a_generated_one_echoed()
     {
         using var client = api.CreateClient();
