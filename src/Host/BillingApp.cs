@@ -47,8 +47,10 @@ public static partial class BillingApp
         {
             (server, connectionString) = await LedgerDatabase.StartEmbeddedAsync(builder.Configuration, ct);
 
-            // Registered through a factory so the container owns it: disposing the app stops the
-            // server even when the app never started or crashed before its hosted services stop.
+            // Registered through a factory so the container disposes it: a server this process
+            // started is stopped even when the app never started or crashed; an adopted one (a
+            // running Host's, when a CLI command builds the app) is left running. The lifetime
+            // service stops it explicitly when a serving Host stops, owning an adopted orphan too.
             builder.Services.AddSingleton(_ => server);
             builder.Services.AddHostedService<EmbeddedPostgresLifetime>();
         }
@@ -61,7 +63,7 @@ public static partial class BillingApp
         {
             if (server is not null)
             {
-                await server.StopAsync(CancellationToken.None);
+                await server.DisposeAsync();
             }
 
             throw;

@@ -50,9 +50,8 @@ public sealed class CliDatabase : IAsyncDisposable
         var connectionString = LedgerDatabase.ConfiguredConnectionString(configuration);
         if (connectionString is null)
         {
-            var alreadyRunning = File.Exists(Path.Combine(Path.GetFullPath(LedgerDatabase.EmbeddedDataDirectory(configuration)), "postmaster.pid"));
             var (server, embedded) = await LedgerDatabase.StartEmbeddedAsync(configuration, ct);
-            startedHere = alreadyRunning ? null : server;
+            startedHere = server.Adopted ? null : server;
             connectionString = embedded;
         }
 

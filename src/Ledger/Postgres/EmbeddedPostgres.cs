@@ -34,6 +34,11 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
 
     public int Port { get; }
 
+    /// <summary>True when this instance found the server already running (left by a killed run, or
+    /// held by a running Host) rather than starting it. Disposing does not stop an adopted server;
+    /// only an explicit <see cref="StopAsync"/> by its owner (the serving Host) does.</summary>
+    public bool Adopted { get; private init; }
+
     public string DataDirectory => _options.DataDirectory;
 
     public string ConnectionString(string database = "postgres") =>
@@ -87,7 +92,14 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync() => await StopAsync();
+    /// <summary>Stops the server if this instance started it; an adopted one keeps running.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (!Adopted)
+        {
+            await StopAsync();
+        }
+    }
 
     /// <summary>Stops the server synchronously, for process-exit handlers that cannot await.</summary>
     public void StopOnExit()
@@ -154,7 +166,7 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         var lines = await File.ReadAllLinesAsync(pidFile, ct);
         if (lines.Length > 3 && int.TryParse(lines[3], CultureInfo.InvariantCulture, out var port))
         {
-            var running = new EmbeddedPostgres(_options, _bin, port);
+            var running = new EmbeddedPostgres(_options, _bin, port) { Adopted = true };
             try
             {
                 await using var connection = new NpgsqlConnection(running.ConnectionString() + ";Timeout=5");

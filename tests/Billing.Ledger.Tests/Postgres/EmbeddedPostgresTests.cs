@@ -8,7 +8,7 @@ public sealed class EmbeddedPostgresTests : IDisposable
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "billing-embedded-" + Guid.NewGuid().ToString("N")[..12]);
 
     [Fact]
-    public async Task a_server_left_running_by_a_killed_run_is_adopted_and_then_stopped_not_orphaned()
+    public async Task a_server_left_running_by_a_killed_run_is_adopted_survives_disposal_and_is_stopped_by_its_owner()
     {
         var options = new EmbeddedPostgresOptions(_dir, Persistent: true, Durable: false);
         var first = await EmbeddedPostgres.StartAsync(options);
@@ -18,7 +18,14 @@ public sealed class EmbeddedPostgresTests : IDisposable
         var second = await EmbeddedPostgres.StartAsync(options);
 
         Assert.Equal(first.Port, second.Port);
+        Assert.False(first.Adopted);
+        Assert.True(second.Adopted);
         Assert.Equal(42, await ScalarAsync(second.ConnectionString(), "SELECT id FROM kept"));
+
+        // Disposing an adopted server (a CLI command next to a running Host) leaves it running;
+        // only its owner's explicit stop ends it.
+        await second.DisposeAsync();
+        Assert.Equal(42, await ScalarAsync(second.ConnectionString() + ";Pooling=false", "SELECT id FROM kept"));
 
         await second.StopAsync();
         await Assert.ThrowsAnyAsync<NpgsqlException>(() => ScalarAsync(first.ConnectionString() + ";Timeout=3", "SELECT 1"));
