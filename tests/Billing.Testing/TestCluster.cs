@@ -53,16 +53,30 @@ public static class TestCluster
     {
         foreach (var dir in Directory.GetDirectories(Path.GetTempPath(), "billing-test-*"))
         {
-            var pidFile = Path.Combine(dir, "postmaster.pid");
-            if (File.Exists(pidFile) && int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), out var pid) && Directory.Exists($"/proc/{pid}"))
+            try
             {
+                RemoveIfAbandoned(dir);
+            }
+            catch (IOException)
+            {
+                // Best effort: test processes run in parallel and may remove the same directory
+                // (or its pid file) first. Nothing here may fail a test run.
                 continue;
             }
+        }
+    }
 
-            if (Directory.GetLastWriteTimeUtc(dir) < DateTime.UtcNow.AddMinutes(-10))
-            {
-                Directory.Delete(dir, recursive: true);
-            }
+    private static void RemoveIfAbandoned(string dir)
+    {
+        var pidFile = Path.Combine(dir, "postmaster.pid");
+        if (File.Exists(pidFile) && int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), out var pid) && Directory.Exists($"/proc/{pid}"))
+        {
+            return;
+        }
+
+        if (Directory.GetLastWriteTimeUtc(dir) < DateTime.UtcNow.AddMinutes(-10))
+        {
+            Directory.Delete(dir, recursive: true);
         }
     }
 
