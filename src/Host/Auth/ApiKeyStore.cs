@@ -73,10 +73,11 @@ public sealed partial class ApiKeyStore(EventStore events, TimeProvider clock)
             return false;
         }
 
-        await events.BeginUnitOfWork(metadata)
-            .Append(ApiKeyStream.TenantId, ApiKeyStream.StreamId, ApiKeyStream.StreamType, ExpectedVersion.Any, new ApiKeyRevoked(prefix, now))
-            .CommitAsync(connection, tx, ct);
+        var uow = events.BeginUnitOfWork(metadata)
+            .Append(ApiKeyStream.TenantId, ApiKeyStream.StreamId, ApiKeyStream.StreamType, ExpectedVersion.Any, new ApiKeyRevoked(prefix, now));
+        await uow.CommitAsync(connection, tx, ct);
         await tx.CommitAsync(ct);
+        uow.NotifyCommitted();
         return true;
     }
 

@@ -8,6 +8,12 @@ public sealed partial class EventStore
     {
         var results = await CommitCoreAsync(uow, connection, transaction, ct);
         _metrics?.EventsAppended(results.Where(r => !r.Duplicate).Sum(r => r.LastVersion - r.FirstVersion + 1));
+        uow.MarkWritten(results);
+        if (transaction is null)
+        {
+            uow.NotifyCommitted();
+        }
+
         return results;
     }
 

@@ -1,3 +1,4 @@
+using Billing.Ledger.Postgres;
 using Npgsql;
 
 namespace Billing.Ledger.EventStore;
@@ -28,6 +29,31 @@ public sealed class UnitOfWork
     internal IReadOnlyList<NpgsqlBatchCommand> Commands => _commands;
 
     public bool IsEmpty => _appends.Count == 0 && _commands.Count == 0;
+
+    /// <summary>Set when a job due now was added (see <c>UnitOfWorkJobExtensions</c>).</summary>
+    internal bool EnqueuesDueJob { get; set; }
+
+    private bool _appendedNew;
+
+    internal void MarkWritten(IReadOnlyList<AppendResult> results) => _appendedNew |= results.Any(r => !r.Duplicate);
+
+    /// <summary>Wakes listening projection daemons and job workers in every process. Called by
+    /// the store after a commit it owns; a caller that committed inside its own transaction
+    /// calls it after that transaction commits (before, listeners would look too early and
+    /// wait for their polling fallback). See <see cref="ChangeNotifier"/>.</summary>
+    public void NotifyCommitted()
+    {
+        var notifier = ChangeNotifier.For(DataSource);
+        if (_appendedNew)
+        {
+            notifier.Pulse(LedgerChannels.Events);
+        }
+
+        if (EnqueuesDueJob)
+        {
+            notifier.Pulse(LedgerChannels.Jobs);
+        }
+    }
 
     public UnitOfWork Append(string tenantId, string streamId, string streamType, ExpectedVersion expected, IEnumerable<NewEvent> events)
     {

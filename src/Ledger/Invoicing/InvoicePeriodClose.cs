@@ -45,9 +45,10 @@ public sealed partial class InvoicePeriodClose(
         }
 
         var (events, evolved, finalize) = await DecideAsync(connection, tx, tenant, zone, period, state, now, actor, ct);
+        UnitOfWork? uow = null;
         if (events.Count > 0)
         {
-            var uow = store.BeginUnitOfWork(new EventMetadata(CorrelationId: "close:" + invoiceId, Actor: actor));
+            uow = store.BeginUnitOfWork(new EventMetadata(CorrelationId: "close:" + invoiceId, Actor: actor));
             var expected = stored.Count == 0 ? ExpectedVersion.NoStream : ExpectedVersion.Exact(stored[^1].Version);
             uow.Append(tenantId, InvoiceStreams.IdOf(invoiceId), InvoiceStreams.Type, expected, events.Select(NewEvent.For));
             if (finalize)
@@ -59,6 +60,7 @@ public sealed partial class InvoicePeriodClose(
         }
 
         await tx.CommitAsync(ct);
+        uow?.NotifyCommitted();
         var outcome = finalize ? CloseOutcome.Finalized : events.Count == 0 ? CloseOutcome.Unchanged : state is null ? CloseOutcome.Drafted : CloseOutcome.Recomputed;
         return Result(evolved, outcome);
     }

@@ -51,6 +51,7 @@ public sealed class JobContext
 
         await transaction.CommitAsync(ct);
         Outcome = JobOutcome.Completed;
+        uow.NotifyCommitted();
     }
 
     /// <summary>Puts the job back to run at <paramref name="runAt"/> without counting this run as

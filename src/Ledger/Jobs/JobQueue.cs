@@ -1,3 +1,4 @@
+using Billing.Ledger.Postgres;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -20,9 +21,19 @@ public sealed partial class JobQueue(NpgsqlDataSource dataSource, TimeProvider? 
         EnqueueCommand.AddParameters(command.Parameters, job, null, _clock.GetUtcNow());
         try
         {
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            await reader.ReadAsync(ct);
-            return reader.GetBoolean(1) ? null : reader.GetInt64(0);
+            long? id;
+            await using (var reader = await command.ExecuteReaderAsync(ct))
+            {
+                await reader.ReadAsync(ct);
+                id = reader.GetBoolean(1) ? null : reader.GetInt64(0);
+            }
+
+            if (id is not null && (job.RunAt is null || job.RunAt <= _clock.GetUtcNow()))
+            {
+                ChangeNotifier.For(dataSource).Pulse(LedgerChannels.Jobs);
+            }
+
+            return id;
         }
         catch (PostgresException ex) when (ex.SqlState == JobDedupeConflictException.SqlState)
         {

@@ -15,6 +15,8 @@ public static class UnitOfWorkJobExtensions
     {
         ArgumentNullException.ThrowIfNull(uow);
         ArgumentNullException.ThrowIfNull(job);
-        return uow.AddCommand(EnqueueCommand.Build(job, uow.Metadata.CorrelationId, uow.Clock.GetUtcNow()));
+        var now = uow.Clock.GetUtcNow();
+        uow.EnqueuesDueJob |= job.RunAt is null || job.RunAt <= now;
+        return uow.AddCommand(EnqueueCommand.Build(job, uow.Metadata.CorrelationId, now));
     }
 }
