@@ -10,7 +10,7 @@ public sealed class ReplayOrderTests(DatabaseFixture db) : IClassFixture<Databas
     [Fact]
     public async Task parallel_deserialisation_keeps_commit_order_page_boundaries_and_each_events_data()
     {
-        var projection = new RecordingProjection();
+        var projection = new RecordingProjection("replay_order");
         var catalog = await db.RegisterAsync(new ProjectionRegistration(projection, ProjectionMode.Inline));
         var store = db.CreateStore();
         for (var append = 0; append < 60; append++)
@@ -52,17 +52,18 @@ public sealed class ReplayOrderTests(DatabaseFixture db) : IClassFixture<Databas
         Assert.Equal(4_800, seen.Count(e => e.Metadata == EventMetadata.Empty));
     }
 
-    /// <summary>Writes nothing; records every batch it is given.</summary>
-    private sealed class RecordingProjection : IProjection
-    {
-        public string Name => "replay_order";
+}
 
-        public IReadOnlyCollection<string>? EventTypes { get; } = ["ptest.counted.v1"];
+/// <summary>Writes nothing; records every batch of <c>ptest.counted.v1</c> events it is given.</summary>
+internal sealed class RecordingProjection(string name) : IProjection
+{
+    public string Name => name;
 
-        public IReadOnlyList<ReadModelTable> Tables { get; } = [new("replay_order", "id bigint NOT NULL", "id")];
+    public IReadOnlyCollection<string>? EventTypes { get; } = ["ptest.counted.v1"];
 
-        public List<IReadOnlyList<ProjectedEvent>> Pages { get; } = [];
+    public IReadOnlyList<ReadModelTable> Tables { get; } = [new(name, "id bigint NOT NULL", "id")];
 
-        public void Apply(IReadOnlyList<ProjectedEvent> events, IProjectionWriter writer) => Pages.Add(events.ToList());
-    }
+    public List<IReadOnlyList<ProjectedEvent>> Pages { get; } = [];
+
+    public void Apply(IReadOnlyList<ProjectedEvent> events, IProjectionWriter writer) => Pages.Add(events.ToList());
 }

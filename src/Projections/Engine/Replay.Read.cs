@@ -100,8 +100,9 @@ internal sealed partial class Replay
 
             pages.TryComplete();
         }
-        catch (AggregateException ex) when (ex.InnerExceptions.Count == 1)
+        catch (AggregateException ex)
         {
+            // Parallel.For collects every failing chunk's exception; pass on one, as a serial loop would.
             pages.TryComplete(ex.InnerExceptions[0]);
         }
         catch (Exception ex)
