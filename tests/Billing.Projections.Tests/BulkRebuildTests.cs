@@ -161,15 +161,7 @@ public sealed class BulkRebuildTests(DatabaseFixture db) : IClassFixture<Databas
         await new AsOfBuilder(store, catalog).BuildAsync(connection, projection.Name, new AsOfOptions(Position: last.LastPosition, PageSize: 4));
 
         Assert.Equal(1, projection.Copies);
-        await using var command = new Npgsql.NpgsqlCommand("SELECT t::text FROM pg_temp.bulk_asof t ORDER BY 1", connection);
-        await using var reader = await command.ExecuteReaderAsync();
-        var rows = new List<string>();
-        while (await reader.ReadAsync())
-        {
-            rows.Add(reader.GetString(0));
-        }
-
-        Assert.Equal(then, rows);
+        Assert.Equal(then, await AsOfTests.TempRowsAsync(connection, "bulk_asof"));
     }
 
     private sealed class InlineProgress(Action<RebuildProgress> report) : IProgress<RebuildProgress>
