@@ -64,7 +64,7 @@ public sealed class AsOfTests(DatabaseFixture db) : IClassFixture<DatabaseFixtur
         Assert.Equal(2, doc.RootElement.GetProperty("tables").GetProperty("asof_time_applied").GetArrayLength());
     }
 
-    private static async Task<List<string>> TempRowsAsync(Npgsql.NpgsqlConnection connection, string table)
+    internal static async Task<List<string>> TempRowsAsync(Npgsql.NpgsqlConnection connection, string table)
     {
         await using var command = new Npgsql.NpgsqlCommand($"SELECT t::text FROM pg_temp.{table} t ORDER BY 1", connection);
         await using var reader = await command.ExecuteReaderAsync();

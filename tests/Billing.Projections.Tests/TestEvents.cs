@@ -11,3 +11,7 @@ public sealed record Withdrawn(long Amount);
 /// <summary>An event the test projections refuse to project (throws in Apply).</summary>
 [EventType("ptest.poison.v1")]
 public sealed record Poison(string Reason);
+
+/// <summary>Only the replay-order tests append it, so their projection sees no other test's events.</summary>
+[EventType("ptest.counted.v1")]
+public sealed record Counted(string Stream, long Seq);

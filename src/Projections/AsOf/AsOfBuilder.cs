@@ -36,7 +36,8 @@ public sealed partial class AsOfBuilder(EventStore store, ProjectionCatalog cata
         var settled = await LogFence.SettledAsync(store.DataSource, ct);
         var upTo = options.Position is { } position ? Math.Min(position, settled) : settled;
         var query = new LogQuery(0, options.PageSize, upTo, projection.EventTypes, options.TenantId, options.At);
-        var (_, count) = await new Replay(store, projection).RunAsync(connection, null, TableTarget.Temporary, query, null, ct);
-        return count;
+        // The temporary tables start empty, so a bulk projection may fold and COPY, as in a rebuild.
+        var replay = new Replay(store, projection, RebuildOptions.DefaultFoldRowLimit);
+        return (await replay.RunAsync(connection, null, TableTarget.Temporary, query, null, ct)).Count;
     }
 }

@@ -1,124 +1,123 @@
-using System.Threading.Channels;
+using System.Diagnostics;
 using Billing.Ledger.EventStore;
 using Npgsql;
 
 namespace Billing.Projections.Engine;
 
+/// <summary>What a replay did; the two durations split the consumer's wall time between waiting
+/// for the next page (reading and deserialising bound) and writing pages.</summary>
+internal sealed record ReplayStats(long Last, long Count, TimeSpan WaitingForPages, TimeSpan Writing);
+
 /// <summary>Replays a range of the log through a projection into shadow or temporary tables.
-/// Outside a transaction, one streaming query reads and deserialises the range on its own
-/// connection while pages (one batch, one round trip each) are written on another, so reading
-/// and writing overlap. Inside a transaction (a final catch-up under lock) it pages on the
+/// Outside a transaction a pipeline reads the range with one streaming query, deserialises pages
+/// in parallel and hands them over in order, while pages are written on the writer's connection
+/// (see Replay.Read.cs). Inside a transaction (a final catch-up under lock) it pages on the
 /// caller's connection.</summary>
-internal sealed class Replay(EventStore store, IProjection projection)
+/// <param name="foldRowLimit">Above zero, and only when the target tables start empty: a
+/// projection implementing <see cref="IBulkRebuildProjection"/> folds pages in memory and is
+/// written by binary COPY; past this many rows the fold is copied and the rest is applied page
+/// by page.</param>
+internal sealed partial class Replay(EventStore store, IProjection projection, long foldRowLimit = 0)
 {
     private readonly LogReader _log = new(store);
 
     /// <summary>Replays everything <paramref name="query"/> selects, in pages of its limit.
-    /// Returns the last position replayed (the query's start if none) and the event count.</summary>
-    public async Task<(long Last, long Count)> RunAsync(NpgsqlConnection writer, NpgsqlTransaction? tx, TableTarget target, LogQuery query, Func<long, Task>? onPage, CancellationToken ct)
+    /// <see cref="ReplayStats.Last"/> is the last position replayed (the query's start if none).</summary>
+    public async Task<ReplayStats> RunAsync(NpgsqlConnection writer, NpgsqlTransaction? tx, TableTarget target, LogQuery query, Func<long, Task>? onPage, CancellationToken ct)
     {
         var last = query.After;
         long count = 0;
-        await foreach (var events in tx is null ? StreamAsync(query, ct) : PageAsync(query, writer, tx, ct))
-        {
-            await WriteAsync(writer, tx, target, events, ct);
-            last = events[^1].GlobalPosition;
-            count += events.Count;
-            if (onPage is not null)
-            {
-                await onPage(count);
-            }
-        }
-
-        return (last, count);
-    }
-
-    private async IAsyncEnumerable<IReadOnlyList<RecordedEvent>> PageAsync(LogQuery query, NpgsqlConnection connection, NpgsqlTransaction tx, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
-    {
-        while (true)
-        {
-            var events = await _log.ReadAsync(query, connection, tx, ct);
-            if (events.Count > 0)
-            {
-                yield return events;
-            }
-
-            if (events.Count < query.Limit)
-            {
-                yield break;
-            }
-
-            query = query with { After = events[^1].GlobalPosition };
-        }
-    }
-
-    private async IAsyncEnumerable<IReadOnlyList<RecordedEvent>> StreamAsync(LogQuery query, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
-    {
-        var pages = Channel.CreateBounded<List<RecordedEvent>>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = true });
-        using var reading = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var producer = Task.Run(() => ProduceAsync(pages.Writer, query, reading.Token), CancellationToken.None);
+        var fold = foldRowLimit > 0 && projection is IBulkRebuildProjection bulk ? bulk.StartFold() : null;
+        var waiting = new Stopwatch();
+        var writing = new Stopwatch();
+        var pages = (tx is null ? StreamAsync(query, ct) : PageAsync(query, writer, tx, ct)).GetAsyncEnumerator(ct);
         try
         {
-            await foreach (var page in pages.Reader.ReadAllAsync(ct))
+            while (await Timed(waiting, pages.MoveNextAsync()))
             {
-                yield return page;
+                var page = pages.Current;
+                writing.Start();
+                if (fold is null)
+                {
+                    await WriteAsync(writer, tx, target, page, ct);
+                }
+                else if (Fold(fold, page) > foldRowLimit)
+                {
+                    await CopyAsync(writer, target, fold, query.After, page.Last, ct);
+                    fold = null;
+                }
+
+                writing.Stop();
+                last = page.Last;
+                count += page.Events.Count;
+                if (onPage is not null)
+                {
+                    await onPage(count);
+                }
+            }
+
+            if (fold is not null)
+            {
+                writing.Start();
+                await CopyAsync(writer, target, fold, query.After, last, ct);
+                writing.Stop();
             }
         }
         finally
         {
-            // The consumer stopped (done, failed or cancelled): stop the reader and wait for it,
-            // so no query outlives the replay. Its own failure reached us through the channel.
-            await reading.CancelAsync();
-            await producer;
+            await pages.DisposeAsync();
+        }
+
+        return new ReplayStats(last, count, waiting.Elapsed, writing.Elapsed);
+    }
+
+    private static async ValueTask<bool> Timed(Stopwatch clock, ValueTask<bool> next)
+    {
+        clock.Start();
+        try
+        {
+            return await next;
+        }
+        finally
+        {
+            clock.Stop();
         }
     }
 
-    /// <summary>Never throws: a failure completes the channel with it, and the consumer rethrows it.</summary>
-    private async Task ProduceAsync(ChannelWriter<List<RecordedEvent>> pages, LogQuery query, CancellationToken ct)
+    private async Task WriteAsync(NpgsqlConnection writer, NpgsqlTransaction? tx, TableTarget target, ReplayPage page, CancellationToken ct)
     {
         try
         {
-            await using var command = _log.CreateCommand(query with { Limit = int.MaxValue }, null, null);
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            var page = new List<RecordedEvent>(query.Limit);
-            while (await reader.ReadAsync(ct))
-            {
-                page.Add(_log.Materialize(reader));
-                if (page.Count == query.Limit)
-                {
-                    await pages.WriteAsync(page, ct);
-                    page = new List<RecordedEvent>(query.Limit);
-                }
-            }
-
-            if (page.Count > 0)
-            {
-                await pages.WriteAsync(page, ct);
-            }
-
-            pages.TryComplete();
-        }
-        catch (Exception ex)
-        {
-            pages.TryComplete(ex);
-        }
-    }
-
-    private async Task WriteAsync(NpgsqlConnection writer, NpgsqlTransaction? tx, TableTarget target, IReadOnlyList<RecordedEvent> events, CancellationToken ct)
-    {
-        var projected = new List<ProjectedEvent>(events.Count);
-        foreach (var e in events)
-        {
-            projected.Add(ProjectedEvent.From(e));
-        }
-
-        try
-        {
-            await Projector.ExecuteAsync(writer, tx, Projector.Commands(projection, projected, target), ct);
+            await Projector.ExecuteAsync(writer, tx, Projector.Commands(projection, page.Events, target), ct);
         }
         catch (Exception ex) when (ex is not OperationCanceledException && !Projector.IsTransient(ex))
         {
-            throw new ReplayFailedException(projection.Name, events[0].GlobalPosition, events[^1].GlobalPosition, ex);
+            throw new ReplayFailedException(projection.Name, page.First, page.Last, ex);
+        }
+    }
+
+    private long Fold(IProjectionFold fold, ReplayPage page)
+    {
+        try
+        {
+            fold.Add(page.Events);
+            return fold.Rows;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            throw new ReplayFailedException(projection.Name, page.First, page.Last, ex);
+        }
+    }
+
+    private async Task CopyAsync(NpgsqlConnection writer, TableTarget target, IProjectionFold fold, long after, long last, CancellationToken ct)
+    {
+        try
+        {
+            await fold.CopyToAsync(new BulkCopyTarget(writer, projection, target), ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException && !Projector.IsTransient(ex))
+        {
+            throw new ReplayFailedException(projection.Name, after + 1, last, ex);
         }
     }
 }

@@ -38,7 +38,8 @@ public sealed partial class ProjectionRebuilder
             catchUp = new LogQuery(built, options.PageSize, null, projection.EventTypes);
         }
 
-        var (last, caughtUp) = await new Replay(store, projection).RunAsync(connection, tx, TableTarget.Shadow, catchUp, null, ct);
+        // The shadow holds rows now: the catch-up applies pages (no fold).
+        var (last, caughtUp, _, _) = await new Replay(store, projection).RunAsync(connection, tx, TableTarget.Shadow, catchUp, null, ct);
         if (options.VerifyOnly)
         {
             var report = await TableComparer.CompareAsync(connection, tx, projection, options.MaxDifferences, ct);

@@ -44,7 +44,9 @@ public sealed partial class ProjectionRebuilder(EventStore store, ProjectionCata
             var bound = registration.Mode == ProjectionMode.Async ? initial.Checkpoint : await LogFence.SettledAsync(store.DataSource, ct);
             var query = new LogQuery(0, options.PageSize, bound, registration.Projection.EventTypes);
             var lastReport = TimeSpan.Zero;
-            var (built, count) = await new Replay(store, registration.Projection).RunAsync(writer, null, TableTarget.Shadow, query, async events =>
+            var started = clock.Elapsed;
+            var replay = new Replay(store, registration.Projection, options.FoldRowLimit);
+            var built = await replay.RunAsync(writer, null, TableTarget.Shadow, query, async events =>
             {
                 var progress = new RebuildProgress(events, total, clock.Elapsed);
                 options.Progress?.Report(progress);
@@ -55,15 +57,22 @@ public sealed partial class ProjectionRebuilder(EventStore store, ProjectionCata
                 }
             }, ct);
 
+            var replayed = clock.Elapsed;
             await CreateShadowIndexesAsync(writer, registration.Projection, ct);
+            var indexed = clock.Elapsed;
             if (!options.VerifyOnly)
             {
                 await MakeShadowDurableAsync(writer, registration.Projection, ct);
             }
 
-            var (caughtUp, verify) = await FinishAsync(writer, registration, built, options, ct);
-            options.Progress?.Report(new RebuildProgress(count + caughtUp, Math.Max(total, count + caughtUp), clock.Elapsed));
-            return new RebuildResult(name, count + caughtUp, clock.Elapsed, !options.VerifyOnly, verify);
+            var durable = clock.Elapsed;
+            var (caughtUp, verify) = await FinishAsync(writer, registration, built.Last, options, ct);
+            var events = built.Count + caughtUp;
+            options.Progress?.Report(new RebuildProgress(events, Math.Max(total, events), clock.Elapsed));
+            return new RebuildResult(name, events, clock.Elapsed, !options.VerifyOnly, verify)
+            {
+                Timings = new RebuildTimings(replayed - started, built.WaitingForPages, built.Writing, indexed - replayed, durable - indexed, clock.Elapsed - durable),
+            };
         }
         finally
         {

@@ -2,7 +2,19 @@ namespace Billing.Projections;
 
 /// <summary>How to rebuild. <paramref name="VerifyOnly"/>: build the shadow and compare it with
 /// the live tables, never swapping.</summary>
-public sealed record RebuildOptions(bool VerifyOnly = false, int PageSize = 50_000, IProgress<RebuildProgress>? Progress = null, int MaxDifferences = 10);
+/// <param name="FoldRowLimit">For an <see cref="IBulkRebuildProjection"/>: the most rows its
+/// in-memory fold may hold before the rebuild copies them and applies the remaining pages one
+/// upsert batch at a time; 0 applies every page (no fold).</param>
+public sealed record RebuildOptions(
+    bool VerifyOnly = false,
+    int PageSize = 50_000,
+    IProgress<RebuildProgress>? Progress = null,
+    int MaxDifferences = 10,
+    long FoldRowLimit = RebuildOptions.DefaultFoldRowLimit)
+{
+    /// <summary>About 100–200 MB for rows of a few short columns.</summary>
+    public const long DefaultFoldRowLimit = 500_000;
+}
 
 /// <summary>Progress of a rebuild, reported after every page.</summary>
 /// <param name="Total">Events the projection handles in the log when the rebuild began (an estimate: more may arrive).</param>
@@ -23,7 +35,22 @@ public sealed record RebuildProgress(long Events, long Total, TimeSpan Elapsed)
 /// <param name="Verify">The comparison with the live tables (--verify only).</param>
 public sealed record RebuildResult(string Projection, long Events, TimeSpan Elapsed, bool Swapped, VerifyReport? Verify)
 {
+    /// <summary>Where the time went, for benchmarks and tuning (not part of the API's JSON).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public RebuildTimings? Timings { get; init; }
+
     public double EventsPerSecond => Elapsed.TotalSeconds > 0 ? Events / Elapsed.TotalSeconds : 0;
+}
+
+/// <summary>A rebuild's wall time by phase. <paramref name="Replay"/> is the streamed build of
+/// the shadow, split into <paramref name="WaitingForPages"/> (the writer idle: reading and
+/// deserialising are the bottleneck) and <paramref name="Writing"/> (upserts, or fold and COPY);
+/// <paramref name="Durable"/> is <c>SET LOGGED</c>; <paramref name="Finish"/> the locked
+/// catch-up and swap (or comparison).</summary>
+public sealed record RebuildTimings(TimeSpan Replay, TimeSpan WaitingForPages, TimeSpan Writing, TimeSpan Indexes, TimeSpan Durable, TimeSpan Finish)
+{
+    public override string ToString() => FormattableString.Invariant(
+        $"replay {Replay.TotalSeconds:F2} s (waiting for pages {WaitingForPages.TotalSeconds:F2} s, writing {Writing.TotalSeconds:F2} s), indexes {Indexes.TotalSeconds:F2} s, set logged {Durable.TotalSeconds:F2} s, finish {Finish.TotalSeconds:F2} s");
 }
 
 /// <summary>Shadow against live, table by table.</summary>
