@@ -16,7 +16,7 @@ public static class UsageEndpoints
     public static void MapUsageEndpoints(this IEndpointRouteBuilder app) =>
         app.MapPost("/v1/usage", IngestAsync).RequireAuthorization(Policies.Ingest);
 
-    private static async Task<Results<Ok<UsageBatchResponse>, ProblemHttpResult>> IngestAsync(HttpContext http, UsageIngestion ingestion, CancellationToken ct)
+    private static async Task<Results<UsageBatchResponse, ProblemHttpResult>> IngestAsync(HttpContext http, UsageIngestion ingestion, CancellationToken ct)
     {
         var (document, problem) = await ApiProblems.ReadJsonAsync(http.Request, ct);
         if (problem is not null)
@@ -39,21 +39,14 @@ public static class UsageEndpoints
                 return ApiProblems.BadRequest("invalid_batch_size", $"A batch holds 1 to {ingestion.Options.MaxBatchSize} events; this one has {count}.");
             }
 
-            var inputs = events.EnumerateArray().Select(UsageRequestParser.Parse).ToList();
-            var results = await ingestion.IngestAsync(inputs, RequestMetadata.For(http), ct);
-            return TypedResults.Ok(UsageBatchResponse.From(results));
+            var inputs = new UsageInput[count];
+            var i = 0;
+            foreach (var e in events.EnumerateArray())
+            {
+                inputs[i++] = UsageRequestParser.Parse(e);
+            }
+
+            return new UsageBatchResponse(await ingestion.IngestAsync(inputs, RequestMetadata.For(http), ct));
         }
     }
-}
-
-public sealed record UsageEventResult(string? Id, string? TenantId, string Status, string? Reason);
-
-public sealed record UsageBatchResponse(int Accepted, int Duplicates, int Conflicts, int Rejected, IReadOnlyList<UsageEventResult> Results)
-{
-    public static UsageBatchResponse From(IReadOnlyList<UsageResult> results) => new(
-        results.Count(r => r.Status == UsageStatus.Accepted),
-        results.Count(r => r.Status == UsageStatus.Duplicate),
-        results.Count(r => r.Status == UsageStatus.Conflict),
-        results.Count(r => r.Status == UsageStatus.Rejected),
-        results.Select(r => new UsageEventResult(r.ClientEventId, r.TenantId, r.Status.ToString().ToLowerInvariant(), r.Reason)).ToList());
 }
