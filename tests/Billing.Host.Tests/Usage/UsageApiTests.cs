@@ -91,4 +91,35 @@ public sealed class UsageApiTests(BillingApi api) : IClassFixture<BillingApi>
         using var client = await api.AsTenantAsync("u-a");
         Assert.Equal(HttpStatusCode.Forbidden, (await client.PostAsync("/v1/usage", Json.Body("{\"events\":[]}"))).StatusCode);
     }
+
+    [Fact]
+    public async Task the_answer_has_the_documented_shape_with_null_reasons_written()
+    {
+        var t = await TenantAsync();
+        var body = $$"""{"events":[{{Event(t, "s1")}},{{Event(t, "s1")}},{{Event("nobody-" + t, "s2")}}]}""";
+        var response = await api.Http.PostAsync("/v1/usage", Json.Body(body));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        var json = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(["accepted", "duplicates", "conflicts", "rejected", "results"], json.EnumerateObject().Select(p => p.Name));
+        Assert.Equal([1, 1, 0, 1], new[] { "accepted", "duplicates", "conflicts", "rejected" }.Select(n => json.GetProperty(n).GetInt32()));
+        var first = json.GetProperty("results")[0];
+        Assert.Equal(["id", "tenantId", "status", "reason"], first.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(("s1", t, "accepted", JsonValueKind.Null), (first.GetProperty("id").GetString(), first.GetProperty("tenantId").GetString(), first.GetProperty("status").GetString(), first.GetProperty("reason").ValueKind));
+        Assert.Equal("unknown_tenant", json.GetProperty("results")[2].GetProperty("reason").GetString());
+    }
+
+    [Fact]
+    public async Task a_body_cut_off_after_many_valid_events_appends_nothing()
+    {
+        var t = await TenantAsync();
+        var events = string.Join(',', Enumerable.Range(0, 500).Select(i => Event(t, "cut" + i)));
+        var response = await api.Http.PostAsync("/v1/usage", Json.Body("{\"events\":[" + events + ",{\"id\":\"x\""));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("malformed_json", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
+        Assert.Equal(0, await StoredAsync(t));
+    }
 }
+
