@@ -32,9 +32,9 @@ public sealed partial class UsageIngestion(EventStore.EventStore store, PlanCata
 
         await using var connection = await store.DataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        var unclaimed = await ClaimAsync(connection, transaction, candidates, ct);
-        await ClassifyUnclaimedAsync(connection, transaction, candidates, unclaimed, results, ct);
-        var fresh = new List<Candidate>(candidates.Count - unclaimed.Count);
+        var raced = await ClaimAsync(connection, transaction, candidates, results, ct);
+        await ClassifyRacedAsync(connection, transaction, raced, results, ct);
+        var fresh = new List<Candidate>(candidates.Count);
         foreach (var candidate in candidates)
         {
             if (!candidate.Unclaimed)

@@ -107,4 +107,52 @@ public sealed class UsageIngestionConcurrencyTests(DatabaseFixture db) : IClassF
         command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = tenant });
         return (decimal)(await command.ExecuteScalarAsync())!;
     }
+
+    /// <summary>The claim waits for a transaction holding one of its ids; once that commits, the
+    /// claim's own snapshot cannot see the row, and the batch classifies against it with a fresh
+    /// look-up instead of failing or accepting the id twice.</summary>
+    [Theory]
+    [InlineData(5, UsageStatus.Duplicate)]
+    [InlineData(6, UsageStatus.Conflict)]
+    public async Task a_batch_waiting_on_an_uncommitted_claim_classifies_against_it_once_committed(decimal storedQuantity, UsageStatus expected)
+    {
+        var t = await _world.TenantAsync();
+        var stored = Event(t, "held", storedQuantity, "2026-03-20T10:00:00Z");
+        await using var holder = await _world.Store.DataSource.OpenConnectionAsync();
+        await using var tx = await holder.BeginTransactionAsync();
+        await using (var claim = new Npgsql.NpgsqlCommand("INSERT INTO ledger.usage_dedupe (tenant_id, client_event_id, payload_hash, event_id) VALUES ($1, 'held', $2, $3)", holder, tx))
+        {
+            claim.Parameters.Add(new Npgsql.NpgsqlParameter { Value = t });
+            claim.Parameters.Add(new Npgsql.NpgsqlParameter { Value = stored.PayloadHash() });
+            claim.Parameters.Add(new Npgsql.NpgsqlParameter { Value = UsageInput.EventIdOf(t, "held") });
+            await claim.ExecuteNonQueryAsync();
+        }
+
+        var ingest = Task.Run(() => _world.IngestAsync(Event(t, "before", 1, "2026-03-20T10:00:00Z"), Event(t, "held", 5, "2026-03-20T10:00:00Z")));
+        await WaitUntilAsync(async () => await ClaimsWaitingOnLocksAsync() > 0 || ingest.IsCompleted);
+        Assert.False(ingest.IsCompleted);
+        await tx.CommitAsync();
+
+        var results = await ingest;
+        Assert.Equal([UsageStatus.Accepted, expected], results.Select(r => r.Status));
+        Assert.Equal(1, await _world.UsageEventCountAsync(t));
+        Assert.Equal(1m, await _world.DailyAsync(t, DefaultPlans.ApiCalls, "2026-03-20"));
+    }
+
+    private async Task<long> ClaimsWaitingOnLocksAsync()
+    {
+        await using var command = _world.Store.DataSource.CreateCommand(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO ledger.usage_dedupe%'");
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The condition did not hold within 30 s.");
+            await Task.Yield();
+        }
+    }
 }
