@@ -16,44 +16,36 @@ public static class UsageEndpoints
     public static void MapUsageEndpoints(this IEndpointRouteBuilder app) =>
         app.MapPost("/v1/usage", IngestAsync).RequireAuthorization(Policies.Ingest);
 
-    private static async Task<Results<Ok<UsageBatchResponse>, ProblemHttpResult>> IngestAsync(HttpContext http, UsageIngestion ingestion, CancellationToken ct)
+    private static async Task<Results<UsageBatchResponse, ProblemHttpResult>> IngestAsync(HttpContext http, UsageIngestion ingestion, CancellationToken ct)
     {
-        var (document, problem) = await ApiProblems.ReadJsonAsync(http.Request, ct);
-        if (problem is not null)
+        // Buffer the whole body (Kestrel's body size limit applies), then parse it in one pass.
+        var body = http.Request.BodyReader;
+        var read = await body.ReadAsync(ct);
+        while (!read.IsCompleted)
         {
-            return problem;
+            body.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+            read = await body.ReadAsync(ct);
         }
 
-        using (document)
+        UsageRequestParser.Outcome outcome;
+        try
         {
-            if (document!.RootElement.ValueKind != JsonValueKind.Object
-                || !document.RootElement.TryGetProperty("events", out var events)
-                || events.ValueKind != JsonValueKind.Array)
-            {
-                return ApiProblems.BadRequest("invalid_request", "The body must be an object with an 'events' array.");
-            }
-
-            var count = events.GetArrayLength();
-            if (count == 0 || count > ingestion.Options.MaxBatchSize)
-            {
-                return ApiProblems.BadRequest("invalid_batch_size", $"A batch holds 1 to {ingestion.Options.MaxBatchSize} events; this one has {count}.");
-            }
-
-            var inputs = events.EnumerateArray().Select(UsageRequestParser.Parse).ToList();
-            var results = await ingestion.IngestAsync(inputs, RequestMetadata.For(http), ct);
-            return TypedResults.Ok(UsageBatchResponse.From(results));
+            outcome = UsageRequestParser.Parse(read.Buffer, ingestion.Options.MaxBatchSize);
         }
+        catch (JsonException ex)
+        {
+            return ApiProblems.BadRequest("malformed_json", $"The body is not valid JSON: {ex.Message}");
+        }
+        finally
+        {
+            body.AdvanceTo(read.Buffer.End);
+        }
+
+        if (outcome.Events is null)
+        {
+            return ApiProblems.BadRequest(outcome.Code!, outcome.Detail!);
+        }
+
+        return new UsageBatchResponse(await ingestion.IngestAsync(outcome.Events, RequestMetadata.For(http), ct));
     }
-}
-
-public sealed record UsageEventResult(string? Id, string? TenantId, string Status, string? Reason);
-
-public sealed record UsageBatchResponse(int Accepted, int Duplicates, int Conflicts, int Rejected, IReadOnlyList<UsageEventResult> Results)
-{
-    public static UsageBatchResponse From(IReadOnlyList<UsageResult> results) => new(
-        results.Count(r => r.Status == UsageStatus.Accepted),
-        results.Count(r => r.Status == UsageStatus.Duplicate),
-        results.Count(r => r.Status == UsageStatus.Conflict),
-        results.Count(r => r.Status == UsageStatus.Rejected),
-        results.Select(r => new UsageEventResult(r.ClientEventId, r.TenantId, r.Status.ToString().ToLowerInvariant(), r.Reason)).ToList());
 }

@@ -21,8 +21,9 @@ public static class UsageStreams
 {
     public const string Type = "usage";
 
-    /// <summary>Shards per tenant. Each request appends a tenant's events to one shard picked at
-    /// random, so concurrent requests for one hot tenant lock different stream rows.</summary>
+    /// <summary>Shards per tenant. Each request appends a tenant's events to one shard, taken
+    /// round-robin per process, so concurrent requests for one hot tenant lock different stream
+    /// rows.</summary>
     public const int Shards = 8;
 
     public static string IdOf(string tenantId, int shard) => $"usage-{tenantId}-{shard}";

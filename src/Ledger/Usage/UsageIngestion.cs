@@ -1,18 +1,17 @@
 using Billing.Ledger.EventStore;
 using Billing.Ledger.Pricing;
-using Npgsql;
 
 namespace Billing.Ledger.Usage;
 
 /// <summary>Records a batch of usage events durably and answers per event. Duplicate detection
 /// rests on <c>ledger.usage_dedupe</c>, written in the same transaction as the events and the
 /// rollup (openmeter#5118: a dedupe claim that commits apart from the event loses retries).
-/// Two requests racing on one id: the loser's transaction fails on the dedupe key, nothing of
-/// it commits, and it re-classifies its batch against what the winner stored.</summary>
+/// The transaction first claims the batch's ids set-wise (<c>ON CONFLICT DO NOTHING</c>, in key
+/// order); an id it could not claim is stored by a committed transaction, whose payload hash
+/// tells duplicate from conflict. A request racing on the same id waits for the winner's commit
+/// and then classifies against it: no retry, no silent skip.</summary>
 public sealed partial class UsageIngestion(EventStore.EventStore store, PlanCatalogue catalogue, TimeProvider clock, UsageOptions options)
 {
-    private const int MaxAttempts = 4;
-
     public UsageOptions Options => options;
 
     public async Task<IReadOnlyList<UsageResult>> IngestAsync(IReadOnlyList<UsageInput> batch, EventMetadata metadata, CancellationToken ct)
@@ -23,32 +22,46 @@ public sealed partial class UsageIngestion(EventStore.EventStore store, PlanCata
         }
 
         var now = clock.GetUtcNow();
-        var tenants = await LoadTenantsAsync(batch.Select(b => b.TenantId).OfType<string>().Distinct().ToArray(), ct);
-        for (var attempt = 1; ; attempt++)
+        var tenants = await LoadTenantsAsync(TenantIdsOf(batch), ct);
+        var results = new UsageResult[batch.Count];
+        var candidates = Screen(batch, tenants, now, results);
+        if (candidates.Count == 0)
         {
-            var plan = await ClassifyAsync(batch, tenants, now, ct);
-            if (plan.New.Count == 0)
-            {
-                return plan.Results;
-            }
+            return results;
+        }
 
-            try
+        await using var connection = await store.DataSource.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        var raced = await ClaimAsync(connection, transaction, candidates, results, ct);
+        await ClassifyRacedAsync(connection, transaction, raced, results, ct);
+        var fresh = new List<Candidate>(candidates.Count);
+        foreach (var candidate in candidates)
+        {
+            if (!candidate.Unclaimed)
             {
-                await CommitAsync(plan.New, metadata, ct);
-                return plan.Results;
-            }
-            catch (Exception ex) when (IsLostRace(ex) && attempt < MaxAttempts)
-            {
-                // Another request stored some of these ids first (nothing of ours committed);
-                // classify again against what it stored.
+                results[candidate.Index] = new UsageResult(candidate.Input.ClientEventId, candidate.Tenant.TenantId, UsageStatus.Accepted);
+                fresh.Add(candidate);
             }
         }
+
+        var uow = store.BeginUnitOfWork(metadata);
+        if (fresh.Count > 0)
+        {
+            AppendFresh(uow, fresh);
+            await uow.CommitAsync(connection, transaction, ct);
+        }
+
+        await transaction.CommitAsync(ct);
+        uow.NotifyCommitted();
+        return results;
     }
 
-    private async Task<IngestPlan> ClassifyAsync(IReadOnlyList<UsageInput> batch, IReadOnlyDictionary<string, UsageTenant> tenants, DateTimeOffset now, CancellationToken ct)
+    /// <summary>Contract checks and repeats inside the batch (classified against the first
+    /// occurrence); what is left is one candidate per (tenant, id), in batch order.</summary>
+    private List<Candidate> Screen(IReadOnlyList<UsageInput> batch, IReadOnlyDictionary<string, UsageTenant> tenants, DateTimeOffset now, UsageResult[] results)
     {
-        var results = new UsageResult[batch.Count];
-        var candidates = new Dictionary<(string Tenant, string Id), (int Index, string Hash)>();
+        var candidates = new List<Candidate>(batch.Count);
+        var firsts = new Dictionary<(string Tenant, string Id), string>(batch.Count);
         for (var i = 0; i < batch.Count; i++)
         {
             var input = batch[i];
@@ -59,67 +72,53 @@ public sealed partial class UsageIngestion(EventStore.EventStore store, PlanCata
                 continue;
             }
 
-            var key = (input.TenantId!, input.ClientEventId!);
             var hash = input.PayloadHash();
-            if (candidates.TryGetValue(key, out var first))
+            if (!firsts.TryAdd((tenant!.TenantId, input.ClientEventId!), hash))
             {
-                results[i] = Repeat(input, first.Hash == hash, "an earlier event of this batch");
+                results[i] = Repeat(input, firsts[(tenant.TenantId, input.ClientEventId!)] == hash, "an earlier event of this batch");
                 continue;
             }
 
-            candidates[key] = (i, hash);
+            candidates.Add(new Candidate(i, input, tenant, hash, UsageInput.EventIdOf(tenant.TenantId, input.ClientEventId!)));
         }
 
-        var stored = await LoadStoredHashesAsync(candidates.Keys, ct);
-        var fresh = new List<PendingUsage>();
-        foreach (var ((tenantId, id), (index, hash)) in candidates)
-        {
-            if (stored.TryGetValue((tenantId, id), out var storedHash))
-            {
-                results[index] = Repeat(batch[index], storedHash == hash, "the stored event");
-                continue;
-            }
-
-            results[index] = new UsageResult(id, tenantId, UsageStatus.Accepted);
-            fresh.Add(new PendingUsage(batch[index], tenants[tenantId], hash));
-        }
-
-        return new IngestPlan(results, fresh);
+        return candidates;
     }
 
-    private static bool IsLostRace(Exception ex) =>
-        ex is PartialDuplicateAppendException or PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
+    private static string[] TenantIdsOf(IReadOnlyList<UsageInput> batch)
+    {
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var input in batch)
+        {
+            if (input.TenantId is { } id)
+            {
+                ids.Add(id);
+            }
+        }
+
+        return [.. ids];
+    }
 
     private static UsageResult Repeat(UsageInput input, bool samePayload, string what) => samePayload
         ? new UsageResult(input.ClientEventId, input.TenantId, UsageStatus.Duplicate)
         : new UsageResult(input.ClientEventId, input.TenantId, UsageStatus.Conflict, $"same id as {what} with a different payload");
 
-    private Task CommitAsync(IReadOnlyList<PendingUsage> fresh, EventMetadata metadata, CancellationToken ct)
+    /// <summary>One event that passed the contract and is the first of its id in the batch.</summary>
+    private sealed class Candidate(int index, UsageInput input, UsageTenant tenant, string hash, Guid eventId)
     {
-        var uow = store.BeginUnitOfWork(metadata);
-        var rollup = new List<RollupRow>();
-        // Tenants in ordinal order: concurrent batches then lock their streams in one global order
-        // (unordered, two multi-tenant batches deadlocked on ledger.streams).
-        foreach (var group in fresh.GroupBy(f => f.Tenant.TenantId, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
-        {
-            var shard = Random.Shared.Next(UsageStreams.Shards);
-            var events = group.Select(f => new NewEvent(UsageInput.EventIdOf(group.Key, f.Input.ClientEventId!), f.ToEvent())).ToList();
-            uow.Append(group.Key, UsageStreams.IdOf(group.Key, shard), UsageStreams.Type, ExpectedVersion.Any, events);
-            rollup.AddRange(group.Select(f => new RollupRow(group.Key, f.Input.Metric!, f.LocalDay, shard, f.Input.Quantity!.Value, 1)));
-        }
+        public int Index { get; } = index;
 
-        uow.AddCommand(DedupeInsert(fresh));
-        uow.AddCommand(UsageRollup.Upsert(rollup));
-        return uow.CommitAsync(ct);
-    }
+        public UsageInput Input { get; } = input;
 
-    private sealed record IngestPlan(IReadOnlyList<UsageResult> Results, IReadOnlyList<PendingUsage> New);
+        public UsageTenant Tenant { get; } = tenant;
 
-    private sealed record PendingUsage(UsageInput Input, UsageTenant Tenant, string Hash)
-    {
+        public string Hash { get; } = hash;
+
+        public Guid EventId { get; } = eventId;
+
+        /// <summary>Set when a committed transaction already holds this id.</summary>
+        public bool Unclaimed { get; set; }
+
         public DateOnly LocalDay => BillingPeriod.LocalDate(Input.Timestamp!.Value, Tenant.Zone);
-
-        public UsageRecorded ToEvent() =>
-            new(Input.ClientEventId!, Input.Metric!, Input.Quantity!.Value, Input.Timestamp!.Value.ToUniversalTime(), LocalDay, Input.Properties, Hash);
     }
 }
