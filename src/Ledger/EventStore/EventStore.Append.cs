@@ -96,7 +96,7 @@ public sealed partial class EventStore
             for (var j = 0; j < append.Events.Count; j++)
             {
                 var e = append.Events[j];
-                pending.Add(new PendingEvent(e.EventId, append.TenantId, append.StreamId, first + j, Registry.WireNameOf(e.Data.GetType()), e.Data, uow.Metadata));
+                pending.Add(new PendingEvent(e.EventId, append.TenantId, append.StreamId, first + j, Registry.WireNameOf(e.Data.GetType()), e.Data, append.Metadata ?? uow.Metadata));
             }
         }
 
@@ -112,7 +112,7 @@ public sealed partial class EventStore
         var recordedAt = RecordedAtOverride();
         foreach (var append in uow.Appends)
         {
-            batch.BatchCommands.Add(BuildAppendCommand(append, uow.Metadata, recordedAt));
+            batch.BatchCommands.Add(BuildAppendCommand(append, append.Metadata ?? uow.Metadata, recordedAt));
         }
 
         if (includeCommands)

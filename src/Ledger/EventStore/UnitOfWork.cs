@@ -55,7 +55,13 @@ public sealed class UnitOfWork
         }
     }
 
-    public UnitOfWork Append(string tenantId, string streamId, string streamType, ExpectedVersion expected, IEnumerable<NewEvent> events)
+    public UnitOfWork Append(string tenantId, string streamId, string streamType, ExpectedVersion expected, IEnumerable<NewEvent> events) =>
+        Append(tenantId, streamId, streamType, expected, events, null);
+
+    /// <summary>Appends with metadata of its own (correlation, causation, actor, headers) instead
+    /// of the unit of work's: for a unit of work that records several independent requests at
+    /// once (a group commit), so each event keeps its own request's ids.</summary>
+    public UnitOfWork Append(string tenantId, string streamId, string streamType, ExpectedVersion expected, IEnumerable<NewEvent> events, EventMetadata? metadata)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(tenantId);
         ArgumentException.ThrowIfNullOrWhiteSpace(streamId);
@@ -65,7 +71,7 @@ public sealed class UnitOfWork
             throw new ArgumentException("An append needs at least one event.", nameof(events));
         }
 
-        _appends.Add(new PendingAppend(tenantId, streamId, streamType, expected, list));
+        _appends.Add(new PendingAppend(tenantId, streamId, streamType, expected, list, metadata));
         return this;
     }
 
@@ -99,7 +105,7 @@ public sealed class UnitOfWork
         _store.CommitAsync(this, connection, transaction, ct);
 }
 
-internal sealed record PendingAppend(string TenantId, string StreamId, string StreamType, ExpectedVersion Expected, IReadOnlyList<NewEvent> Events);
+internal sealed record PendingAppend(string TenantId, string StreamId, string StreamType, ExpectedVersion Expected, IReadOnlyList<NewEvent> Events, EventMetadata? Metadata = null);
 
 /// <summary>An event being appended, with the version it gets, as inline projections see it.</summary>
 public sealed record PendingEvent(Guid EventId, string TenantId, string StreamId, long Version, string Type, object Data, EventMetadata Metadata);

@@ -133,6 +133,26 @@ public sealed class AppendTests(DatabaseFixture db) : IClassFixture<DatabaseFixt
     }
 
     [Fact]
+    public async Task an_append_with_metadata_of_its_own_keeps_it_next_to_appends_that_use_the_units()
+    {
+        var (mine, shared, exact) = (NewStream(), NewStream(), NewStream());
+        await _store.AppendAsync("acme", exact, "thing", ExpectedVersion.NoStream, [NewEvent.For(new ThingHappened("x", 1, "EUR"))]);
+
+        await _store.BeginUnitOfWork(new EventMetadata("corr-unit", null, "batch"))
+            .Append("acme", mine, "thing", ExpectedVersion.NoStream, [NewEvent.For(new ThingHappened("a", 1, "EUR"))], new EventMetadata("corr-own", "cause-own", "user:own"))
+            .Append("acme", shared, "thing", ExpectedVersion.NoStream, NewEvent.For(new ThingHappened("b", 1, "EUR")))
+            .Append("acme", exact, "thing", ExpectedVersion.Exact(1), [NewEvent.For(new ThingHappened("c", 1, "EUR"))], new EventMetadata("corr-exact", null, "user:exact"))
+            .CommitAsync();
+
+        var own = Assert.Single(await _store.ReadStreamAsync("acme", mine)).Metadata;
+        var unit = Assert.Single(await _store.ReadStreamAsync("acme", shared)).Metadata;
+        var single = (await _store.ReadStreamAsync("acme", exact))[1].Metadata;
+        Assert.Equal(("corr-own", "cause-own", "user:own"), (own.CorrelationId, own.CausationId, own.Actor));
+        Assert.Equal(("corr-unit", null, "batch"), (unit.CorrelationId, unit.CausationId, unit.Actor));
+        Assert.Equal(("corr-exact", "user:exact"), (single.CorrelationId, single.Actor));
+    }
+
+    [Fact]
     public async Task an_archived_stream_refuses_appends()
     {
         var stream = NewStream();
