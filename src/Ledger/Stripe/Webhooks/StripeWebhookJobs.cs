@@ -13,9 +13,10 @@ public sealed class StripeWebhookJobQueue : IStripeWebhookQueue
         uow.Enqueue(JobRequest.For(StripeWebhookProcessor.JobType, work, work.TenantId, dedupeKey: DedupeKey(work.StripeEventId)));
 }
 
-/// <summary>Runs <see cref="StripeWebhookProcessor"/> for one queued event; its effects, the
-/// processed marker and the job's completion commit in one transaction.</summary>
-public sealed class StripeWebhookJobHandler(StripeWebhookProcessor processor) : IJobHandler
+/// <summary>Runs <see cref="StripeWebhookProcessor"/> for queued events; their effects, the
+/// processed markers and the jobs' completions commit in one transaction per claimed batch
+/// (<see cref="HandleBatchAsync"/>), or per event when run alone or when a batch fails.</summary>
+public sealed class StripeWebhookJobHandler(StripeWebhookProcessor processor) : IBatchJobHandler
 {
     public string JobType => StripeWebhookProcessor.JobType;
 
@@ -28,4 +29,6 @@ public sealed class StripeWebhookJobHandler(StripeWebhookProcessor processor) : 
         var work = context.Job.Payload<StripeWebhookWork>();
         await processor.ProcessAsync(work, context.Metadata, (uow, token) => context.CompleteWithAsync(uow, token), ct);
     }
+
+    public Task HandleBatchAsync(IReadOnlyList<JobContext> jobs, CancellationToken ct) => processor.ProcessBatchAsync(jobs, ct);
 }
