@@ -22,6 +22,11 @@ public sealed class StripeWebhookInboxBatchTests(DatabaseFixture db) : IClassFix
 
     private Task<long> Count(string sql, string id) => CountAsync(db.DataSource, sql, id);
 
+    /// <summary>A lone event keeps its request's metadata; one that shared a batch carries its
+    /// own correlation id as a header.</summary>
+    private static string? OwnCorrelation(RecordedEvent recorded) =>
+        recorded.Metadata.CorrelationId ?? recorded.Metadata.Headers?[StripeWebhookInbox.CorrelationHeader];
+
     [Fact]
     public async Task concurrent_deliveries_with_copies_in_and_across_batches_record_each_event_once()
     {
@@ -39,7 +44,8 @@ public sealed class StripeWebhookInboxBatchTests(DatabaseFixture db) : IClassFix
             Assert.Single(receipts, r => r.StripeEventId == id && !r.Duplicate);
             Assert.Equal(4, receipts.Count(r => r.StripeEventId == id && r.Duplicate));
             var recorded = Assert.Single(await _store.ReadStreamAsync("acme", StripeWebhookStreams.StreamId(id)));
-            Assert.Equal("corr-" + id, recorded.Metadata.CorrelationId);
+            Assert.Equal("corr-" + id, OwnCorrelation(recorded));
+            Assert.Equal(id, recorded.Metadata.CausationId ?? recorded.Metadata.Headers![StripeWebhookInbox.CausationHeader]);
             Assert.Equal(1, await Count("SELECT count(*) FROM public.test_webhook_jobs WHERE stripe_event_id = $1", id));
             Assert.Equal(1, await Count("SELECT count(*) FROM ledger.stripe_webhook_receipts WHERE stripe_event_id = $1", id));
         }

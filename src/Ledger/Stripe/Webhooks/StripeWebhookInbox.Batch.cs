@@ -6,6 +6,11 @@ namespace Billing.Ledger.Stripe.Webhooks;
 
 public sealed partial class StripeWebhookInbox
 {
+    /// <summary>Event headers holding a delivery's own ids when it shared its batch's metadata.</summary>
+    public const string CorrelationHeader = "correlation_id";
+
+    public const string CausationHeader = "causation_id";
+
     // Set-wise dedupe: a receipt already committed, or inserted by a concurrent transaction that
     // then commits, is skipped (ON CONFLICT waits for that transaction), so the rows returned are
     // exactly the events this transaction records. Rows are inserted in event-id order: two
@@ -113,9 +118,8 @@ public sealed partial class StripeWebhookInbox
         await using (var transaction = await connection.BeginTransactionAsync(CancellationToken.None))
         {
             fresh = await InsertReceiptsAsync(connection, transaction, ordered, _time.GetUtcNow());
-            foreach (var delivery in ordered.Where(d => fresh.Contains(d.Envelope.Id)))
+            if (RecordingUnit([.. ordered.Where(d => fresh.Contains(d.Envelope.Id))]) is { } uow)
             {
-                var uow = RecordingUnit(delivery);
                 await uow.CommitAsync(connection, transaction, CancellationToken.None);
                 committed.Add(uow);
             }
@@ -130,15 +134,49 @@ public sealed partial class StripeWebhookInbox
         }
     }
 
-    private UnitOfWork RecordingUnit(Delivery delivery)
+    /// <summary>One unit of work for all fresh events of the batch, so they go to the server in
+    /// one round trip. A unit of work has one metadata: a lone event keeps its request's; events
+    /// sharing a batch get the batch's (no correlation or causation id, the common actor) and
+    /// carry their own correlation id and causation id (the Stripe event id) as event headers
+    /// <c>correlation_id</c> / <c>causation_id</c>. Each job carries its request's correlation
+    /// id either way, so processing stays on the request's id.</summary>
+    private UnitOfWork? RecordingUnit(List<Delivery> fresh)
     {
-        var (e, tenant) = (delivery.Envelope, delivery.Tenant);
-        var uow = _store.BeginUnitOfWork(delivery.Metadata);
-        var received = new StripeWebhookReceived(e.Id, e.Type, e.ObjectType, e.ObjectId, e.Livemode, e.Created, tenant.Matched, tenant.ResolvedBy, e.Payload);
-        uow.Append(tenant.TenantId, StripeWebhookStreams.StreamId(e.Id), StripeWebhookStreams.StreamType, ExpectedVersion.NoStream,
-            [new NewEvent(StripeWebhookStreams.ReceivedEventId(e.Id), received)]);
-        _queue.Enqueue(uow, new StripeWebhookWork(e.Id, tenant.TenantId));
+        if (fresh.Count == 0)
+        {
+            return null;
+        }
+
+        var shared = fresh.Count == 1
+            ? fresh[0].Metadata
+            : new EventMetadata(Actor: fresh.All(d => d.Metadata.Actor == fresh[0].Metadata.Actor) ? fresh[0].Metadata.Actor : null);
+        var uow = _store.BeginUnitOfWork(shared);
+        foreach (var delivery in fresh)
+        {
+            var (e, tenant) = (delivery.Envelope, delivery.Tenant);
+            var received = new StripeWebhookReceived(e.Id, e.Type, e.ObjectType, e.ObjectId, e.Livemode, e.Created, tenant.Matched, tenant.ResolvedBy, e.Payload);
+            uow.Append(tenant.TenantId, StripeWebhookStreams.StreamId(e.Id), StripeWebhookStreams.StreamType, ExpectedVersion.NoStream,
+                [new NewEvent(StripeWebhookStreams.ReceivedEventId(e.Id), received, fresh.Count == 1 ? null : OwnHeaders(delivery.Metadata))]);
+            _queue.Enqueue(uow, new StripeWebhookWork(e.Id, tenant.TenantId), delivery.Metadata.CorrelationId);
+        }
+
         return uow;
+    }
+
+    private static Dictionary<string, string> OwnHeaders(EventMetadata metadata)
+    {
+        var headers = new Dictionary<string, string>(metadata.Headers ?? new Dictionary<string, string>(), StringComparer.Ordinal);
+        if (metadata.CorrelationId is { } correlation)
+        {
+            headers[CorrelationHeader] = correlation;
+        }
+
+        if (metadata.CausationId is { } causation)
+        {
+            headers[CausationHeader] = causation;
+        }
+
+        return headers;
     }
 
     private static async Task<HashSet<string>> InsertReceiptsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, List<Delivery> ordered, DateTimeOffset now)

@@ -9,8 +9,10 @@ public sealed class StripeWebhookJobQueue : IStripeWebhookQueue
 {
     public static string DedupeKey(string stripeEventId) => "stripe-webhook:" + stripeEventId;
 
-    public void Enqueue(UnitOfWork uow, StripeWebhookWork work) =>
-        uow.Enqueue(JobRequest.For(StripeWebhookProcessor.JobType, work, work.TenantId, dedupeKey: DedupeKey(work.StripeEventId)));
+    public void Enqueue(UnitOfWork uow, StripeWebhookWork work) => Enqueue(uow, work, null);
+
+    public void Enqueue(UnitOfWork uow, StripeWebhookWork work, string? correlationId) =>
+        uow.Enqueue(JobRequest.For(StripeWebhookProcessor.JobType, work, work.TenantId, dedupeKey: DedupeKey(work.StripeEventId), correlationId: correlationId));
 }
 
 /// <summary>Runs <see cref="StripeWebhookProcessor"/> for queued events; their effects, the
