@@ -15,7 +15,7 @@ public sealed record StripeWebhookReceipt(string StripeEventId, string Type, str
 /// waiting at that moment instead of one each. A caller's task completes only after its
 /// delivery's transaction committed; a duplicate, however many copies arrive at once and in
 /// whichever batches, is resolved by the receipt's primary key and answered as a duplicate.</summary>
-public sealed partial class StripeWebhookInbox : IAsyncDisposable
+public sealed partial class StripeWebhookInbox : IAsyncDisposable, IDisposable
 {
     /// <summary>Deliveries committed in one transaction at most.</summary>
     public const int MaxBatch = 256;
@@ -93,6 +93,10 @@ public sealed partial class StripeWebhookInbox : IAsyncDisposable
 
         _inFlight.Dispose();
     }
+
+    /// <summary>For a container disposed synchronously: stops taking deliveries; those already
+    /// taken still commit (or fail) and are answered.</summary>
+    public void Dispose() => _arrivals.Writer.TryComplete();
 
     /// <summary>One verified delivery waiting for its batch.</summary>
     private sealed class Delivery(StripeWebhookEnvelope envelope, TenantResolution tenant, EventMetadata metadata)
