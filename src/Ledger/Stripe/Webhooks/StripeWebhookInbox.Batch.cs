@@ -1,6 +1,4 @@
 using Billing.Ledger.EventStore;
-using Npgsql;
-using NpgsqlTypes;
 
 namespace Billing.Ledger.Stripe.Webhooks;
 
@@ -10,20 +8,6 @@ public sealed partial class StripeWebhookInbox
     public const string CorrelationHeader = "correlation_id";
 
     public const string CausationHeader = "causation_id";
-
-    // Set-wise dedupe: a receipt already committed, or inserted by a concurrent transaction that
-    // then commits, is skipped (ON CONFLICT waits for that transaction), so the rows returned are
-    // exactly the events this transaction records. Rows are inserted in event-id order: two
-    // batches sharing events lock their receipts in the same order and cannot deadlock.
-    private const string InsertReceiptsSql = """
-        INSERT INTO ledger.stripe_webhook_receipts
-            (stripe_event_id, type, tenant_id, stream_id, matched, livemode, object_id, stripe_created_at, received_at)
-        SELECT r.id, r.type, r.tenant_id, r.stream_id, r.matched, r.livemode, r.object_id, r.created, $9
-          FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::boolean[], $7::text[], $8::timestamptz[])
-               AS r(id, type, tenant_id, stream_id, matched, livemode, object_id, created)
-        ON CONFLICT (stripe_event_id) DO NOTHING
-        RETURNING stripe_event_id
-        """;
 
     /// <summary>Opportunistic batching: while a batch's transaction is in flight, arrivals queue;
     /// the next batch takes all that queued (up to <see cref="MaxBatch"/>). Nothing waits for a
@@ -99,10 +83,9 @@ public sealed partial class StripeWebhookInbox
         delivery.Outcome.TrySetException(ex);
     }
 
-    /// <summary>One transaction: the receipts set-wise, then per fresh event its received event
-    /// and its job (a unit of work each, as each delivery has its own correlation id), then one
-    /// commit. Answers are given only after the commit; the duplicates of a batch are answered
-    /// with it, copies inside the batch as duplicates of their first copy.</summary>
+    /// <summary>One transaction: the receipts set-wise, then the fresh events and their jobs in
+    /// one unit of work, then one commit. Answers are given only after the commit; copies inside
+    /// the batch are answered as duplicates of their first copy.</summary>
     private async Task CommitAsync(IReadOnlyList<Delivery> batch)
     {
         var firsts = new Dictionary<string, Delivery>(batch.Count, StringComparer.Ordinal);
@@ -112,22 +95,22 @@ public sealed partial class StripeWebhookInbox
         }
 
         var ordered = firsts.Values.OrderBy(d => d.Envelope.Id, StringComparer.Ordinal).ToList();
-        var committed = new List<UnitOfWork>(ordered.Count);
         HashSet<string> fresh;
+        UnitOfWork? uow;
         await using (var connection = await _store.DataSource.OpenConnectionAsync(CancellationToken.None))
         await using (var transaction = await connection.BeginTransactionAsync(CancellationToken.None))
         {
             fresh = await InsertReceiptsAsync(connection, transaction, ordered, _time.GetUtcNow());
-            if (RecordingUnit([.. ordered.Where(d => fresh.Contains(d.Envelope.Id))]) is { } uow)
+            uow = RecordingUnit([.. ordered.Where(d => fresh.Contains(d.Envelope.Id))]);
+            if (uow is not null)
             {
                 await uow.CommitAsync(connection, transaction, CancellationToken.None);
-                committed.Add(uow);
             }
 
             await transaction.CommitAsync(CancellationToken.None);
         }
 
-        committed.ForEach(uow => uow.NotifyCommitted());
+        uow?.NotifyCommitted();
         foreach (var delivery in batch)
         {
             delivery.Answer(duplicate: !(fresh.Contains(delivery.Envelope.Id) && ReferenceEquals(firsts[delivery.Envelope.Id], delivery)));
@@ -178,30 +161,4 @@ public sealed partial class StripeWebhookInbox
 
         return headers;
     }
-
-    private static async Task<HashSet<string>> InsertReceiptsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, List<Delivery> ordered, DateTimeOffset now)
-    {
-        await using var command = new NpgsqlCommand(InsertReceiptsSql, connection, transaction);
-        var p = command.Parameters;
-        p.Add(TextArray(ordered.Select(d => d.Envelope.Id)));
-        p.Add(TextArray(ordered.Select(d => d.Envelope.Type)));
-        p.Add(TextArray(ordered.Select(d => d.Tenant.TenantId)));
-        p.Add(TextArray(ordered.Select(d => StripeWebhookStreams.StreamId(d.Envelope.Id))));
-        p.Add(new NpgsqlParameter<bool[]> { TypedValue = [.. ordered.Select(d => d.Tenant.Matched)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Boolean });
-        p.Add(new NpgsqlParameter<bool[]> { TypedValue = [.. ordered.Select(d => d.Envelope.Livemode)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Boolean });
-        p.Add(TextArray(ordered.Select(d => d.Envelope.ObjectId)));
-        p.Add(new NpgsqlParameter<DateTimeOffset[]> { TypedValue = [.. ordered.Select(d => d.Envelope.Created)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
-        p.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        var fresh = new HashSet<string>(ordered.Count, StringComparer.Ordinal);
-        await using var reader = await command.ExecuteReaderAsync(CancellationToken.None);
-        while (await reader.ReadAsync(CancellationToken.None))
-        {
-            fresh.Add(reader.GetString(0));
-        }
-
-        return fresh;
-    }
-
-    private static NpgsqlParameter<string?[]> TextArray(IEnumerable<string?> values) =>
-        new() { TypedValue = [.. values], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text };
 }
