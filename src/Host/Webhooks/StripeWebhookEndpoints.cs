@@ -65,7 +65,16 @@ public static partial class StripeWebhookEndpoints
             return null;
         }
 
-        using var buffer = new MemoryStream(request.ContentLength is { } length ? (int)length : 4096);
+        if (request.ContentLength is { } length)
+        {
+            // Stripe sends Content-Length: read straight into a body-sized array (the server
+            // enforces the framing, a short body fails the request).
+            var body = new byte[length];
+            await request.Body.ReadExactlyAsync(body, ct);
+            return body;
+        }
+
+        using var buffer = new MemoryStream(4096);
         var chunk = new byte[16 * 1024];
         int read;
         while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)

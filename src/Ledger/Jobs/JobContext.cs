@@ -54,6 +54,45 @@ public sealed class JobContext
         uow.NotifyCommitted();
     }
 
+    /// <summary>Completes several jobs of one run together with their units of work, in one
+    /// transaction (a batch handler's completion). Every job's lease is checked first; when any
+    /// was lost, or any append fails, nothing is written, no job counts as completed and the
+    /// error propagates (the worker then runs each job on its own).</summary>
+    public static async Task CompleteAllWithAsync(IReadOnlyList<(JobContext Job, UnitOfWork Work)> completions, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(completions);
+        if (completions.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var (job, _) in completions)
+        {
+            job.EnsureOpen();
+        }
+
+        var table = completions[0].Job._table;
+        await using var connection = await completions[0].Work.DataSource.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        var completed = await table.CompleteManyInAsync([.. completions.Select(c => c.Job._claimed)], connection, transaction, ct);
+        if (completions.FirstOrDefault(c => !completed.Contains(c.Job.Job.Id)) is { Job: { } lost })
+        {
+            throw new JobLeaseLostException(lost.Job.Id, table.WorkerId);
+        }
+
+        foreach (var (_, work) in completions.Where(c => !c.Work.IsEmpty))
+        {
+            await work.CommitAsync(connection, transaction, ct);
+        }
+
+        await transaction.CommitAsync(ct);
+        foreach (var (job, work) in completions)
+        {
+            job.Outcome = JobOutcome.Completed;
+            work.NotifyCommitted();
+        }
+    }
+
     /// <summary>Puts the job back to run at <paramref name="runAt"/> without counting this run as
     /// a failed attempt ("the provider said retry after X").</summary>
     public async Task RescheduleAsync(DateTimeOffset runAt, string reason, CancellationToken ct)

@@ -52,9 +52,7 @@ internal sealed partial class JobTable
         }
 
         await using var command = dataSource.CreateCommand(CompleteManySql);
-        command.Parameters.Add(Time(Now));
-        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = jobs.Select(j => j.Job.Id).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
-        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = jobs.Select(j => j.LeaseToken).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+        AddCompletions(command.Parameters, jobs);
         var completed = new HashSet<long>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
@@ -63,6 +61,29 @@ internal sealed partial class JobTable
         }
 
         return completed;
+    }
+
+    /// <summary>Completes jobs inside the caller's transaction (row locks taken); returns the ids
+    /// whose lease still held. The caller must roll back unless all of them did.</summary>
+    public async Task<HashSet<long>> CompleteManyInAsync(IReadOnlyList<ClaimedJob> jobs, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(CompleteManySql, connection, transaction);
+        AddCompletions(command.Parameters, jobs);
+        var completed = new HashSet<long>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            completed.Add(reader.GetInt64(0));
+        }
+
+        return completed;
+    }
+
+    private void AddCompletions(NpgsqlParameterCollection parameters, IReadOnlyList<ClaimedJob> jobs)
+    {
+        parameters.Add(Time(Now));
+        parameters.Add(new NpgsqlParameter<long[]> { TypedValue = jobs.Select(j => j.Job.Id).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
+        parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = jobs.Select(j => j.LeaseToken).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
     }
 
     /// <summary>Completes one job inside the caller's transaction, taking the job row's lock

@@ -64,14 +64,20 @@ public sealed partial class JobWorker
         // Not cancellable once sent: a claim that committed while its caller gave up would leave
         // jobs leased to nobody until the lease expires.
         var claimed = await _table.ClaimAsync(_types, _options.BatchSize, _options.LeaseDuration, CancellationToken.None);
+        var settled = await RunBatchesAsync(claimed, ct);
         var finished = new List<ClaimedJob>();
         var oldestFinished = 0L;
-        var processed = 0;
+        var processed = settled.Count;
         for (var i = 0; i < claimed.Count; i++)
         {
+            if (settled.Contains(claimed[i].Job.Id))
+            {
+                continue;
+            }
+
             if (ct.IsCancellationRequested)
             {
-                await ReleaseAsync(claimed.Skip(i), "released at shutdown before it started");
+                await ReleaseAsync(claimed.Skip(i).Where(j => !settled.Contains(j.Job.Id)), "released at shutdown before it started");
                 break;
             }
 

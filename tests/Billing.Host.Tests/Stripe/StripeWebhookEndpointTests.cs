@@ -130,4 +130,26 @@ public sealed class StripeWebhookEndpointTests(StripeHostFixture host) : IClassF
         Assert.Single(responses, r => !r.Ack.GetProperty("duplicate").GetBoolean());
         Assert.Equal(1, await ReceiptsAsync(id));
     }
+
+    [Fact]
+    public async Task concurrent_deliveries_of_many_events_with_copies_are_each_recorded_once()
+    {
+        // Deliveries arriving together are committed in shared transactions (group commit):
+        // every event is still recorded once and every copy answered as a duplicate.
+        var ids = Enumerable.Range(0, 30).Select(_ => NewId()).ToList();
+        var sends = ids.Concat(ids).Concat(ids.Take(10)).Select(async id =>
+        {
+            using var response = await host.Http.SendAsync(Delivery(EventJson(id), StripeHostFixture.CurrentSecret));
+            return (Id: id, response.StatusCode, Ack: await response.Content.ReadFromJsonAsync<JsonElement>());
+        });
+
+        var responses = await Task.WhenAll(sends);
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        foreach (var id in ids)
+        {
+            Assert.Single(responses, r => r.Id == id && !r.Ack.GetProperty("duplicate").GetBoolean());
+            Assert.Equal(1, await ReceiptsAsync(id));
+        }
+    }
 }

@@ -10,4 +10,9 @@ public sealed record StripeWebhookWork(string StripeEventId, string TenantId);
 public interface IStripeWebhookQueue
 {
     void Enqueue(UnitOfWork uow, StripeWebhookWork work);
+
+    /// <summary>As <see cref="Enqueue(UnitOfWork, StripeWebhookWork)"/>, with the delivering
+    /// request's correlation id for the job instead of the unit of work's (which several
+    /// deliveries of one batch share).</summary>
+    void Enqueue(UnitOfWork uow, StripeWebhookWork work, string? correlationId) => Enqueue(uow, work);
 }

@@ -1,8 +1,7 @@
+using System.Threading.Channels;
 using Billing.Ledger.EventStore;
 using Billing.Ledger.Observability;
 using Microsoft.Extensions.Logging;
-using Npgsql;
-using NpgsqlTypes;
 
 namespace Billing.Ledger.Stripe.Webhooks;
 
@@ -11,91 +10,107 @@ public sealed record StripeWebhookReceipt(string StripeEventId, string Type, str
 
 /// <summary>Records verified Stripe events durably and exactly once: the received event, the
 /// receipt row (unique on the Stripe event id) and the processing job commit in one
-/// transaction. A duplicate delivery, however many arrive at once, loses on the receipt's
-/// primary key, rolls back and is acknowledged as a duplicate.</summary>
-public sealed partial class StripeWebhookInbox(
-    EventStore.EventStore store,
-    StripeTenantResolver resolver,
-    IStripeWebhookQueue queue,
-    TimeProvider time,
-    ILogger<StripeWebhookInbox> logger,
-    BillingMetrics? metrics = null)
+/// transaction. Deliveries arriving together are committed together (group commit, see
+/// <c>StripeWebhookInbox.Batch.cs</c>): one transaction and one WAL flush for every delivery
+/// waiting at that moment instead of one each. A caller's task completes only after its
+/// delivery's transaction committed; a duplicate, however many copies arrive at once and in
+/// whichever batches, is resolved by the receipt's primary key and answered as a duplicate.</summary>
+public sealed partial class StripeWebhookInbox : IAsyncDisposable, IDisposable
 {
-    private const string ExistsSql = "SELECT EXISTS (SELECT 1 FROM ledger.stripe_webhook_receipts WHERE stripe_event_id = $1)";
+    /// <summary>Deliveries committed in one transaction at most.</summary>
+    public const int MaxBatch = 256;
 
-    private const string InsertReceiptSql = """
-        INSERT INTO ledger.stripe_webhook_receipts
-            (stripe_event_id, type, tenant_id, stream_id, matched, livemode, object_id, stripe_created_at, received_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-        """;
+    private readonly EventStore.EventStore _store;
+    private readonly StripeTenantResolver _resolver;
+    private readonly IStripeWebhookQueue _queue;
+    private readonly TimeProvider _time;
+    private readonly ILogger<StripeWebhookInbox> _logger;
+    private readonly BillingMetrics? _metrics;
+    private readonly Channel<Delivery> _arrivals = Channel.CreateUnbounded<Delivery>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly SemaphoreSlim _inFlight;
+    private readonly int _maxInFlight;
+    private readonly Task _writer;
 
-    /// <summary>Records the event (already signature-verified) unless it was recorded before.</summary>
+    public StripeWebhookInbox(
+        EventStore.EventStore store,
+        StripeTenantResolver resolver,
+        IStripeWebhookQueue queue,
+        TimeProvider time,
+        ILogger<StripeWebhookInbox> logger,
+        BillingMetrics? metrics = null,
+        int maxBatchesInFlight = 2)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBatchesInFlight, 1);
+        _store = store;
+        _resolver = resolver;
+        _queue = queue;
+        _time = time;
+        _logger = logger;
+        _metrics = metrics;
+        _maxInFlight = maxBatchesInFlight;
+        _inFlight = new SemaphoreSlim(maxBatchesInFlight, maxBatchesInFlight);
+        _writer = Task.Run(WriteLoopAsync);
+    }
+
+    /// <summary>Records the event (already signature-verified) unless it was recorded before.
+    /// Returns once the delivery is durable (or known to be a duplicate); throws when it could
+    /// not be recorded (nothing of it was written then). <paramref name="ct"/> only stops the
+    /// wait: a delivery handed to the writer is committed or rejected as a whole regardless.</summary>
     public async Task<StripeWebhookReceipt> AcceptAsync(ReadOnlyMemory<byte> body, EventMetadata metadata, CancellationToken ct)
     {
-        // The pre-check answers a redelivery without a failed transaction (and without a unique
-        // violation ERROR in the server log per duplicate); the primary key remains the guard
-        // for concurrent copies.
         var e = StripeWebhookEnvelope.Parse(body);
-        if (await ExistsAsync(e.Id, ct))
+        var tenant = await _resolver.ResolveAsync(e, ct);
+        var delivery = new Delivery(e, tenant, metadata with { CausationId = metadata.CausationId ?? e.Id });
+        if (!_arrivals.Writer.TryWrite(delivery))
         {
-            return Duplicate(e, null);
+            throw new ObjectDisposedException(nameof(StripeWebhookInbox), "The webhook inbox is shutting down.");
         }
 
-        var tenant = await resolver.ResolveAsync(e, ct);
-        var uow = store.BeginUnitOfWork(metadata with { CausationId = metadata.CausationId ?? e.Id });
-        var received = new StripeWebhookReceived(e.Id, e.Type, e.ObjectType, e.ObjectId, e.Livemode, e.Created, tenant.Matched, tenant.ResolvedBy, e.Payload);
-        var streamId = StripeWebhookStreams.StreamId(e.Id);
-        uow.Append(tenant.TenantId, streamId, StripeWebhookStreams.StreamType, ExpectedVersion.NoStream, [new NewEvent(StripeWebhookStreams.ReceivedEventId(e.Id), received)]);
-        uow.AddCommand(ReceiptCommand(e, tenant, streamId, time.GetUtcNow()));
-        queue.Enqueue(uow, new StripeWebhookWork(e.Id, tenant.TenantId));
-        try
+        var receipt = await delivery.Outcome.Task.WaitAsync(ct);
+        if (receipt.Duplicate)
         {
-            await uow.CommitAsync(ct);
+            _metrics?.WebhookReceived(e.Type, "duplicate");
+            LogDuplicate(_logger, e.Id, e.Type);
         }
-        catch (Exception ex) when (IsDuplicate(ex))
+        else
         {
-            return Duplicate(e, tenant.TenantId);
+            _metrics?.WebhookReceived(e.Type, "accepted");
+            LogAccepted(_logger, e.Id, e.Type, tenant.TenantId, tenant.ResolvedBy);
         }
 
-        metrics?.WebhookReceived(e.Type, "accepted");
-        LogAccepted(logger, e.Id, e.Type, tenant.TenantId, tenant.ResolvedBy);
-        return new StripeWebhookReceipt(e.Id, e.Type, tenant.TenantId, tenant.Matched, Duplicate: false);
+        return receipt;
     }
 
-    private StripeWebhookReceipt Duplicate(StripeWebhookEnvelope e, string? tenantId)
+    /// <summary>Stops taking deliveries and waits for those already taken to be committed.</summary>
+    public async ValueTask DisposeAsync()
     {
-        metrics?.WebhookReceived(e.Type, "duplicate");
-        LogDuplicate(logger, e.Id, e.Type);
-        return new StripeWebhookReceipt(e.Id, e.Type, tenantId ?? "", false, Duplicate: true);
+        _arrivals.Writer.TryComplete();
+        await _writer;
+        for (var i = 0; i < _maxInFlight; i++)
+        {
+            await _inFlight.WaitAsync();
+        }
+
+        _inFlight.Dispose();
     }
 
-    /// <summary>A concurrent copy either hits the receipt's primary key or, having waited on the
-    /// stream created by the winner, finds the stream no longer new. Both mean "recorded already".</summary>
-    private static bool IsDuplicate(Exception ex) =>
-        ex is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "stripe_webhook_receipts_pkey" }
-        || ex is WrongExpectedVersionException { ActualVersion: > 0 };
+    /// <summary>For a container disposed synchronously: stops taking deliveries; those already
+    /// taken still commit (or fail) and are answered.</summary>
+    public void Dispose() => _arrivals.Writer.TryComplete();
 
-    private async Task<bool> ExistsAsync(string stripeEventId, CancellationToken ct)
+    /// <summary>One verified delivery waiting for its batch.</summary>
+    private sealed class Delivery(StripeWebhookEnvelope envelope, TenantResolution tenant, EventMetadata metadata)
     {
-        await using var command = store.DataSource.CreateCommand(ExistsSql);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stripeEventId });
-        return await command.ExecuteScalarAsync(ct) is true;
-    }
+        public StripeWebhookEnvelope Envelope { get; } = envelope;
 
-    private static NpgsqlBatchCommand ReceiptCommand(StripeWebhookEnvelope e, TenantResolution tenant, string streamId, DateTimeOffset now)
-    {
-        var command = new NpgsqlBatchCommand(InsertReceiptSql);
-        var p = command.Parameters;
-        p.Add(new NpgsqlParameter<string> { TypedValue = e.Id });
-        p.Add(new NpgsqlParameter<string> { TypedValue = e.Type });
-        p.Add(new NpgsqlParameter<string> { TypedValue = tenant.TenantId });
-        p.Add(new NpgsqlParameter<string> { TypedValue = streamId });
-        p.Add(new NpgsqlParameter<bool> { TypedValue = tenant.Matched });
-        p.Add(new NpgsqlParameter<bool> { TypedValue = e.Livemode });
-        p.Add(new NpgsqlParameter { Value = (object?)e.ObjectId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        p.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = e.Created, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        p.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        return command;
+        public TenantResolution Tenant { get; } = tenant;
+
+        public EventMetadata Metadata { get; } = metadata;
+
+        public TaskCompletionSource<StripeWebhookReceipt> Outcome { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Answer(bool duplicate) =>
+            Outcome.TrySetResult(new StripeWebhookReceipt(Envelope.Id, Envelope.Type, Tenant.TenantId, Tenant.Matched && !duplicate, duplicate));
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stripe webhook accepted and queued {StripeEventId} {EventType} tenant={TenantId} resolved_by={ResolvedBy}")]
@@ -103,4 +118,10 @@ public sealed partial class StripeWebhookInbox(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stripe webhook duplicate ignored {StripeEventId} {EventType}")]
     private static partial void LogDuplicate(ILogger logger, string stripeEventId, string eventType);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stripe webhook batch of {Count} deliveries failed; committing them one by one")]
+    private static partial void LogBatchFailed(ILogger logger, Exception exception, int count);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Stripe webhook {StripeEventId} {EventType} could not be recorded")]
+    private static partial void LogRecordFailed(ILogger logger, Exception exception, string stripeEventId, string eventType);
 }

@@ -9,13 +9,16 @@ public sealed class StripeWebhookJobQueue : IStripeWebhookQueue
 {
     public static string DedupeKey(string stripeEventId) => "stripe-webhook:" + stripeEventId;
 
-    public void Enqueue(UnitOfWork uow, StripeWebhookWork work) =>
-        uow.Enqueue(JobRequest.For(StripeWebhookProcessor.JobType, work, work.TenantId, dedupeKey: DedupeKey(work.StripeEventId)));
+    public void Enqueue(UnitOfWork uow, StripeWebhookWork work) => Enqueue(uow, work, null);
+
+    public void Enqueue(UnitOfWork uow, StripeWebhookWork work, string? correlationId) =>
+        uow.Enqueue(JobRequest.For(StripeWebhookProcessor.JobType, work, work.TenantId, dedupeKey: DedupeKey(work.StripeEventId), correlationId: correlationId));
 }
 
-/// <summary>Runs <see cref="StripeWebhookProcessor"/> for one queued event; its effects, the
-/// processed marker and the job's completion commit in one transaction.</summary>
-public sealed class StripeWebhookJobHandler(StripeWebhookProcessor processor) : IJobHandler
+/// <summary>Runs <see cref="StripeWebhookProcessor"/> for queued events; their effects, the
+/// processed markers and the jobs' completions commit in one transaction per claimed batch
+/// (<see cref="HandleBatchAsync"/>), or per event when run alone or when a batch fails.</summary>
+public sealed class StripeWebhookJobHandler(StripeWebhookProcessor processor) : IBatchJobHandler
 {
     public string JobType => StripeWebhookProcessor.JobType;
 
@@ -28,4 +31,6 @@ public sealed class StripeWebhookJobHandler(StripeWebhookProcessor processor) : 
         var work = context.Job.Payload<StripeWebhookWork>();
         await processor.ProcessAsync(work, context.Metadata, (uow, token) => context.CompleteWithAsync(uow, token), ct);
     }
+
+    public Task HandleBatchAsync(IReadOnlyList<JobContext> jobs, CancellationToken ct) => processor.ProcessBatchAsync(jobs, ct);
 }

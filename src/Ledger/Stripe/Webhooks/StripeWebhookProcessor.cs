@@ -48,15 +48,7 @@ public sealed partial class StripeWebhookProcessor(
             return null;
         }
 
-        var received = await ReadReceivedAsync(work, ct);
-        LogStarted(logger, work.StripeEventId, received.Type, work.TenantId);
-        var uow = store.BeginUnitOfWork(metadata);
-        var context = new StripeWebhookContext(work.TenantId, work.StripeEventId, received.Type, received.Matched, received.StripeCreatedAt, received, metadata);
-        var application = await DecideAsync(context, uow, ct);
-        var processed = new StripeWebhookProcessed(work.StripeEventId, received.Type, application.Outcome.ToString().ToLowerInvariant(), application.Detail);
-        uow.Append(work.TenantId, StripeWebhookStreams.StreamId(work.StripeEventId), StripeWebhookStreams.StreamType, ExpectedVersion.Exact(1),
-            [new NewEvent(StripeWebhookStreams.ProcessedEventId(work.StripeEventId), processed)]);
-        uow.AddCommand(MarkCommand(processed, time.GetUtcNow()));
+        var (uow, processed, application) = await PrepareAsync(work, metadata, ct);
         try
         {
             await commit(uow, ct);
@@ -70,8 +62,25 @@ public sealed partial class StripeWebhookProcessor(
             return null;
         }
 
-        LogCompleted(logger, work.StripeEventId, received.Type, processed.Outcome, application.Detail);
+        LogCompleted(logger, work.StripeEventId, processed.Type, processed.Outcome, application.Detail);
         return application;
+    }
+
+    /// <summary>Reads the received event and decides: the unit of work holding the effects, the
+    /// processed marker (expected at version 1, so a second processing cannot append) and the
+    /// receipt's processed_at.</summary>
+    private async Task<(UnitOfWork Uow, StripeWebhookProcessed Processed, WebhookApplication Application)> PrepareAsync(StripeWebhookWork work, EventMetadata metadata, CancellationToken ct)
+    {
+        var received = await ReadReceivedAsync(work, ct);
+        LogStarted(logger, work.StripeEventId, received.Type, work.TenantId);
+        var uow = store.BeginUnitOfWork(metadata);
+        var context = new StripeWebhookContext(work.TenantId, work.StripeEventId, received.Type, received.Matched, received.StripeCreatedAt, received, metadata);
+        var application = await DecideAsync(context, uow, ct);
+        var processed = new StripeWebhookProcessed(work.StripeEventId, received.Type, application.Outcome.ToString().ToLowerInvariant(), application.Detail);
+        uow.Append(work.TenantId, StripeWebhookStreams.StreamId(work.StripeEventId), StripeWebhookStreams.StreamType, ExpectedVersion.Exact(1),
+            [new NewEvent(StripeWebhookStreams.ProcessedEventId(work.StripeEventId), processed)]);
+        uow.AddCommand(MarkCommand(processed, time.GetUtcNow()));
+        return (uow, processed, application);
     }
 
     private async Task<WebhookApplication> DecideAsync(StripeWebhookContext context, UnitOfWork uow, CancellationToken ct)

@@ -1,0 +1,110 @@
+using System.Text;
+using Billing.Ledger.EventStore;
+using Billing.Ledger.Stripe.Webhooks;
+using Billing.Testing;
+using static Billing.Ledger.Tests.Stripe.WebhookTestSupport;
+
+namespace Billing.Ledger.Tests.Stripe;
+
+/// <summary>Group commit: deliveries arriving together share a transaction, yet each is
+/// recorded exactly once and answered for itself.</summary>
+public sealed class StripeWebhookInboxBatchTests(DatabaseFixture db) : IClassFixture<DatabaseFixture>, IAsyncLifetime
+{
+    private readonly Billing.Ledger.EventStore.EventStore _store = db.CreateStore();
+
+    public async Task InitializeAsync()
+    {
+        await using var command = db.DataSource.CreateCommand(TableWebhookQueue.CreateSql);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    private Task<long> Count(string sql, string id) => CountAsync(db.DataSource, sql, id);
+
+    /// <summary>A lone event keeps its request's metadata; one that shared a batch carries its
+    /// own correlation id as a header.</summary>
+    private static string? OwnCorrelation(RecordedEvent recorded) =>
+        recorded.Metadata.CorrelationId ?? recorded.Metadata.Headers?[StripeWebhookInbox.CorrelationHeader];
+
+    [Fact]
+    public async Task concurrent_deliveries_with_copies_in_and_across_batches_record_each_event_once()
+    {
+        var ids = Enumerable.Range(0, 40).Select(_ => NewEventId()).ToList();
+        var bodies = ids.ToDictionary(id => id, id => Event(id, "payment_intent.succeeded", PaymentIntent("pi_" + id, "acme")));
+        await using var inbox = Inbox(_store);
+
+        // Five copies of each of 40 events, interleaved, all at once: copies land in the same
+        // batch and in batches committing concurrently.
+        var sends = Enumerable.Range(0, 5).SelectMany(_ => ids).Select(id => Task.Run(() => inbox.AcceptAsync(bodies[id], new EventMetadata("corr-" + id), default)));
+        var receipts = await Task.WhenAll(sends);
+
+        foreach (var id in ids)
+        {
+            Assert.Single(receipts, r => r.StripeEventId == id && !r.Duplicate);
+            Assert.Equal(4, receipts.Count(r => r.StripeEventId == id && r.Duplicate));
+            var recorded = Assert.Single(await _store.ReadStreamAsync("acme", StripeWebhookStreams.StreamId(id)));
+            Assert.Equal("corr-" + id, OwnCorrelation(recorded));
+            Assert.Equal(id, recorded.Metadata.CausationId ?? recorded.Metadata.Headers![StripeWebhookInbox.CausationHeader]);
+            Assert.Equal(1, await Count("SELECT count(*) FROM public.test_webhook_jobs WHERE stripe_event_id = $1", id));
+            Assert.Equal(1, await Count("SELECT count(*) FROM ledger.stripe_webhook_receipts WHERE stripe_event_id = $1", id));
+        }
+    }
+
+    [Fact]
+    public async Task copies_arriving_through_two_inboxes_at_once_record_one_event()
+    {
+        // Two writers (two Host processes) commit batches holding the same events concurrently.
+        var ids = Enumerable.Range(0, 20).Select(_ => NewEventId()).ToList();
+        await using var first = Inbox(_store);
+        await using var second = Inbox(_store);
+
+        var receipts = await Task.WhenAll(ids.Concat(Enumerable.Reverse(ids)).Select((id, i) =>
+            Task.Run(() => (i % 2 == 0 ? first : second).AcceptAsync(Event(id, "payment_intent.succeeded", PaymentIntent("pi_" + id, "acme")), EventMetadata.Empty, default))));
+
+        Assert.Equal(ids.Count, receipts.Count(r => !r.Duplicate));
+        foreach (var id in ids)
+        {
+            Assert.Single(receipts, r => r.StripeEventId == id && !r.Duplicate);
+            Assert.Equal(1, await Count("SELECT count(*) FROM ledger.events WHERE stream_id = 'stripe-webhook-' || $1", id));
+            Assert.Equal(1, await Count("SELECT count(*) FROM public.test_webhook_jobs WHERE stripe_event_id = $1", id));
+        }
+    }
+
+    [Fact]
+    public async Task a_delivery_the_database_refuses_fails_alone_and_its_batch_commits_the_others()
+    {
+        // Valid JSON that PostgreSQL's jsonb refuses (\u0000 in a string): the batch holding it
+        // fails, is retried one by one, and only this delivery is rejected.
+        var bad = NewEventId();
+        var badBody = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(Event(bad, "payment_intent.succeeded", PaymentIntent("pi_bad", "acme"))).Replace("\"inv_1\"", "\"inv\\u0000\""));
+        var good = Enumerable.Range(0, 30).Select(_ => NewEventId()).ToList();
+        await using var inbox = Inbox(_store);
+
+        var badTask = Task.Run(() => inbox.AcceptAsync(badBody, EventMetadata.Empty, default));
+        var goodTasks = good.Select(id => Task.Run(() => inbox.AcceptAsync(Event(id, "payment_intent.succeeded", PaymentIntent("pi_" + id, "acme")), EventMetadata.Empty, default))).ToList();
+
+        await Assert.ThrowsAnyAsync<Npgsql.PostgresException>(() => badTask);
+        Assert.All(await Task.WhenAll(goodTasks), r => Assert.False(r.Duplicate));
+        Assert.Equal(0, await Count("SELECT count(*) FROM ledger.stripe_webhook_receipts WHERE stripe_event_id = $1", bad));
+        Assert.Equal(0, await Count("SELECT count(*) FROM public.test_webhook_jobs WHERE stripe_event_id = $1", bad));
+        Assert.Empty(await _store.ReadStreamAsync("acme", StripeWebhookStreams.StreamId(bad)));
+        foreach (var id in good)
+        {
+            Assert.Single(await _store.ReadStreamAsync("acme", StripeWebhookStreams.StreamId(id)));
+            Assert.Equal(1, await Count("SELECT count(*) FROM public.test_webhook_jobs WHERE stripe_event_id = $1", id));
+        }
+    }
+
+    [Fact]
+    public async Task a_disposed_inbox_has_committed_everything_it_answered()
+    {
+        var ids = Enumerable.Range(0, 10).Select(_ => NewEventId()).ToList();
+        var inbox = Inbox(_store);
+        var receipts = await Task.WhenAll(ids.Select(id => inbox.AcceptAsync(Event(id, "invoice.paid", PaymentIntent("pi_" + id, "acme")), EventMetadata.Empty, default)));
+        await inbox.DisposeAsync();
+
+        Assert.All(receipts, r => Assert.False(r.Duplicate));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => inbox.AcceptAsync(Event(NewEventId(), "invoice.paid", PaymentIntent("pi_late", "acme")), EventMetadata.Empty, default));
+    }
+}
