@@ -22,10 +22,8 @@ public sealed class StripeWebhookInboxBatchTests(DatabaseFixture db) : IClassFix
 
     private Task<long> Count(string sql, string id) => CountAsync(db.DataSource, sql, id);
 
-    /// <summary>A lone event keeps its request's metadata; one that shared a batch carries its
-    /// own correlation id as a header.</summary>
-    private static string? OwnCorrelation(RecordedEvent recorded) =>
-        recorded.Metadata.CorrelationId ?? recorded.Metadata.Headers?[StripeWebhookInbox.CorrelationHeader];
+    /// <summary>Every event keeps its own request's metadata, batched or not.</summary>
+    private static string? OwnCorrelation(RecordedEvent recorded) => recorded.Metadata.CorrelationId;
 
     [Fact]
     public async Task concurrent_deliveries_with_copies_in_and_across_batches_record_each_event_once()
@@ -45,7 +43,7 @@ public sealed class StripeWebhookInboxBatchTests(DatabaseFixture db) : IClassFix
             Assert.Equal(4, receipts.Count(r => r.StripeEventId == id && r.Duplicate));
             var recorded = Assert.Single(await _store.ReadStreamAsync("acme", StripeWebhookStreams.StreamId(id)));
             Assert.Equal("corr-" + id, OwnCorrelation(recorded));
-            Assert.Equal(id, recorded.Metadata.CausationId ?? recorded.Metadata.Headers![StripeWebhookInbox.CausationHeader]);
+            Assert.Equal(id, recorded.Metadata.CausationId);
             Assert.Equal(1, await Count("SELECT count(*) FROM public.test_webhook_jobs WHERE stripe_event_id = $1", id));
             Assert.Equal(1, await Count("SELECT count(*) FROM ledger.stripe_webhook_receipts WHERE stripe_event_id = $1", id));
         }

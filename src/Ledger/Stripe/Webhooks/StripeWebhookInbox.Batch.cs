@@ -4,11 +4,6 @@ namespace Billing.Ledger.Stripe.Webhooks;
 
 public sealed partial class StripeWebhookInbox
 {
-    /// <summary>Event headers holding a delivery's own ids when it shared its batch's metadata.</summary>
-    public const string CorrelationHeader = "correlation_id";
-
-    public const string CausationHeader = "causation_id";
-
     /// <summary>Opportunistic batching: while a batch's transaction is in flight, arrivals queue;
     /// the next batch takes all that queued (up to <see cref="MaxBatch"/>). Nothing waits for a
     /// batch to fill, so a lone delivery commits at once.</summary>
@@ -118,11 +113,8 @@ public sealed partial class StripeWebhookInbox
     }
 
     /// <summary>One unit of work for all fresh events of the batch, so they go to the server in
-    /// one round trip. A unit of work has one metadata: a lone event keeps its request's; events
-    /// sharing a batch get the batch's (no correlation or causation id, the common actor) and
-    /// carry their own correlation id and causation id (the Stripe event id) as event headers
-    /// <c>correlation_id</c> / <c>causation_id</c>. Each job carries its request's correlation
-    /// id either way, so processing stays on the request's id.</summary>
+    /// one round trip. Each append carries its own request's metadata (correlation id, causation
+    /// id = the Stripe event id, actor), and each job its request's correlation id.</summary>
     private UnitOfWork? RecordingUnit(List<Delivery> fresh)
     {
         if (fresh.Count == 0)
@@ -130,35 +122,16 @@ public sealed partial class StripeWebhookInbox
             return null;
         }
 
-        var shared = fresh.Count == 1
-            ? fresh[0].Metadata
-            : new EventMetadata(Actor: fresh.All(d => d.Metadata.Actor == fresh[0].Metadata.Actor) ? fresh[0].Metadata.Actor : null);
-        var uow = _store.BeginUnitOfWork(shared);
+        var uow = _store.BeginUnitOfWork(fresh[0].Metadata);
         foreach (var delivery in fresh)
         {
             var (e, tenant) = (delivery.Envelope, delivery.Tenant);
             var received = new StripeWebhookReceived(e.Id, e.Type, e.ObjectType, e.ObjectId, e.Livemode, e.Created, tenant.Matched, tenant.ResolvedBy, e.Payload);
             uow.Append(tenant.TenantId, StripeWebhookStreams.StreamId(e.Id), StripeWebhookStreams.StreamType, ExpectedVersion.NoStream,
-                [new NewEvent(StripeWebhookStreams.ReceivedEventId(e.Id), received, fresh.Count == 1 ? null : OwnHeaders(delivery.Metadata))]);
+                [new NewEvent(StripeWebhookStreams.ReceivedEventId(e.Id), received)], delivery.Metadata);
             _queue.Enqueue(uow, new StripeWebhookWork(e.Id, tenant.TenantId), delivery.Metadata.CorrelationId);
         }
 
         return uow;
-    }
-
-    private static Dictionary<string, string> OwnHeaders(EventMetadata metadata)
-    {
-        var headers = new Dictionary<string, string>(metadata.Headers ?? new Dictionary<string, string>(), StringComparer.Ordinal);
-        if (metadata.CorrelationId is { } correlation)
-        {
-            headers[CorrelationHeader] = correlation;
-        }
-
-        if (metadata.CausationId is { } causation)
-        {
-            headers[CausationHeader] = causation;
-        }
-
-        return headers;
     }
 }
