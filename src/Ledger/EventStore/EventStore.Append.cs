@@ -29,14 +29,17 @@ public sealed partial class EventStore
             if (_inlineProjections.Count == 0 || uow.Appends.All(a => a.Expected.KnownCurrentVersion is not null))
             {
                 ProjectInline(uow, versions: null);
-                return await ExecuteAsync(uow, connection, transaction, includeCommands: true, ct);
+                return await ExecuteAsync(uow, connection, transaction, includeCommands: true, allowBare: true, ct)
+                    ?? await ExecuteAsync(uow, connection, transaction, includeCommands: true, allowBare: false, ct)
+                    ?? throw new InvalidOperationException("The checked append returned no result.");
             }
 
             var ownsTransaction = transaction is null;
             transaction ??= await connection.BeginTransactionAsync(ct);
             try
             {
-                var results = await ExecuteAsync(uow, connection, transaction, includeCommands: false, ct);
+                var results = await ExecuteAsync(uow, connection, transaction, includeCommands: false, allowBare: false, ct)
+                    ?? throw new InvalidOperationException("The checked append returned no result.");
                 var extra = ExtraCommandsAfterAppend(uow, results);
                 if (extra.BatchCommands.Count > 0)
                 {
@@ -106,13 +109,18 @@ public sealed partial class EventStore
         }
     }
 
-    private async Task<IReadOnlyList<AppendResult>> ExecuteAsync(UnitOfWork uow, NpgsqlConnection connection, NpgsqlTransaction? transaction, bool includeCommands, CancellationToken ct)
+    /// <summary>Sends the unit of work. With <paramref name="allowBare"/>, a unit of work that is
+    /// a single single-event Exact append in the store's own (implicit) transaction goes without
+    /// the fallback branch; null then means it missed the fast path and wrote nothing.</summary>
+    private async Task<IReadOnlyList<AppendResult>?> ExecuteAsync(UnitOfWork uow, NpgsqlConnection connection, NpgsqlTransaction? transaction, bool includeCommands, bool allowBare, CancellationToken ct)
     {
         await using var batch = new NpgsqlBatch(connection, transaction);
         var recordedAt = RecordedAtOverride();
+        var bare = allowBare && transaction is null && includeCommands && uow.Commands.Count == 0
+            && uow.Appends.Count == 1 && IsSingleExact(uow.Appends[0]);
         foreach (var append in uow.Appends)
         {
-            batch.BatchCommands.Add(BuildAppendCommand(append, append.Metadata ?? uow.Metadata, recordedAt));
+            batch.BatchCommands.Add(BuildAppendCommand(append, append.Metadata ?? uow.Metadata, recordedAt, bare));
         }
 
         if (includeCommands)
@@ -139,7 +147,11 @@ public sealed partial class EventStore
             await using var reader = await batch.ExecuteReaderAsync(ct);
             foreach (var append in uow.Appends)
             {
-                await reader.ReadAsync(ct);
+                if (!await reader.ReadAsync(ct) && bare)
+                {
+                    return null;
+                }
+
                 results.Add(new AppendResult(append.TenantId, append.StreamId, reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetBoolean(4)));
                 current++;
                 await reader.NextResultAsync(ct);

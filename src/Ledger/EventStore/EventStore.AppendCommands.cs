@@ -35,12 +35,23 @@ public sealed partial class EventStore
          WHERE NOT EXISTS (SELECT 1 FROM bumped)
         """;
 
-    private NpgsqlBatchCommand BuildAppendCommand(PendingAppend append, EventMetadata metadata, DateTimeOffset? recordedAt)
+    // The same fast path without the fallback branch, for a unit of work holding just this one
+    // append in a transaction the store owns: planning and starting the fallback's function scan
+    // costs the server about 14 us per append even when it never runs (measured with pgbench at
+    // 16 clients: 103 vs 89 us). No row back means the UPDATE matched nothing, so nothing was
+    // written and the implicit transaction committed nothing; the store then sends the checked
+    // append (EventStore.Append.cs).
+    private static readonly string BareSingleExactAppendSql =
+        SingleExactAppendSql[..SingleExactAppendSql.IndexOf("UNION ALL", StringComparison.Ordinal)].TrimEnd();
+
+    private static bool IsSingleExact(PendingAppend append) => append.Events.Count == 1 && append.Expected.Value > 0;
+
+    private NpgsqlBatchCommand BuildAppendCommand(PendingAppend append, EventMetadata metadata, DateTimeOffset? recordedAt, bool bare)
     {
         var count = append.Events.Count;
-        if (count == 1 && append.Expected.Value > 0)
+        if (IsSingleExact(append))
         {
-            return BuildSingleExactCommand(append, metadata, recordedAt);
+            return BuildSingleExactCommand(append, metadata, recordedAt, bare);
         }
 
         var ids = new Guid[count];
@@ -68,10 +79,10 @@ public sealed partial class EventStore
     }
 
     /// <summary>Same parameter positions as <see cref="AppendSql"/>, with scalars for the arrays.</summary>
-    private NpgsqlBatchCommand BuildSingleExactCommand(PendingAppend append, EventMetadata metadata, DateTimeOffset? recordedAt)
+    private NpgsqlBatchCommand BuildSingleExactCommand(PendingAppend append, EventMetadata metadata, DateTimeOffset? recordedAt, bool bare)
     {
         var e = append.Events[0];
-        var command = new NpgsqlBatchCommand(SingleExactAppendSql);
+        var command = new NpgsqlBatchCommand(bare ? BareSingleExactAppendSql : SingleExactAppendSql);
         var p = command.Parameters;
         AddStreamParameters(p, append);
         p.Add(new NpgsqlParameter<Guid> { TypedValue = e.EventId, NpgsqlDbType = NpgsqlDbType.Uuid });
