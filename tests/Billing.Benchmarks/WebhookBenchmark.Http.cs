@@ -12,12 +12,12 @@ namespace Billing.Benchmarks;
 /// answered as a duplicate, a fresh one not).</summary>
 public sealed partial class WebhookBenchmark
 {
-    private static async Task<LoadResult> RunHttpAsync(BenchHost host, BenchDatabase database, DeliveryCounts counts, TimeSpan warmup, TimeSpan duration, CancellationToken ct)
+    private static async Task<LoadResult> RunHttpAsync(BenchHost host, BenchDatabase database, DeliveryCounts counts, TimeSpan warmup, TimeSpan duration, CancellationToken ct, bool badSignature = false)
     {
         var clients = Enumerable.Range(0, Senders).Select(_ => host.CreateClient()).ToList();
         try
         {
-            return await LoadRunner.RunAsync(Senders, warmup, duration, w => Sender(clients[w], w, counts), database.Cpu, ct);
+            return await LoadRunner.RunAsync(Senders, warmup, duration, w => badSignature ? BadSender(clients[w], w) : Sender(clients[w], w, counts), database.Cpu, ct);
         }
         finally
         {
@@ -59,13 +59,36 @@ public sealed partial class WebhookBenchmark
         };
     }
 
-    private static string Sign(byte[] body)
+    /// <summary>Signs with the wrong secret and expects the 400 every such delivery gets.</summary>
+    private static Func<CancellationToken, Task<int>> BadSender(HttpClient client, int sender)
+    {
+        var next = 0;
+        return async ct =>
+        {
+            var body = Body($"bad{sender}_{next++}");
+            using var content = new ByteArrayContent(body);
+            content.Headers.ContentType = new("application/json");
+            content.Headers.Add("Stripe-Signature", Sign(body, "whsec_not_the_hosts"));
+            using var response = await client.PostAsync(Webhooks.StripeWebhookPath, content, ct);
+            if (response.StatusCode != System.Net.HttpStatusCode.BadRequest)
+            {
+                throw new InvalidOperationException($"bad signature: {(int)response.StatusCode}");
+            }
+
+            await response.Content.ReadAsByteArrayAsync(ct);
+            return 1;
+        };
+    }
+
+    private static string Sign(byte[] body) => Sign(body, Secret);
+
+    private static string Sign(byte[] body, string secret)
     {
         var t = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
         var signed = new byte[t.Length + 1 + body.Length];
         Encoding.ASCII.GetBytes(t + ".", signed);
         body.CopyTo(signed, t.Length + 1);
-        var v1 = Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(Secret), signed));
+        var v1 = Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), signed));
         return $"t={t},v1={v1}";
     }
 

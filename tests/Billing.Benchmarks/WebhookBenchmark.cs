@@ -46,11 +46,19 @@ public sealed partial class WebhookBenchmark : IBenchmark
         var raw = await RunRawAsync(database, notify: false, warmup, duration, ct);
         await database.CheckpointAsync(ct);
         var rawNotify = await RunRawAsync(database, notify: true, warmup, duration, ct);
+        // Diagnosis only: the same deliveries with a wrong signature. They cross the whole HTTP
+        // path (client, Kestrel, middleware, body read, HMAC check, a problem-details answer) and
+        // touch no database: the floor HTTP puts under every delivery.
+        var floor = bare ? await RunHttpAsync(host, database, counts, warmup, duration, ct, badSignature: true) : null;
 
         Print("HTTP webhook (deliveries acknowledged)", http);
         Print("StripeWebhookInbox in process (events)", inbox);
         Print("raw INSERT txn of the body (rows)", raw);
         Print("raw INSERT + pg_notify txn (rows)", rawNotify);
+        if (floor is not null)
+        {
+            Print("HTTP floor: bad signature, 400 (no DB)", floor);
+        }
         var ratio = http.ItemsPerSecond / raw.ItemsPerSecond;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"new events stored {counts.Fresh:N0}, duplicates acknowledged {counts.Duplicates:N0} (whole run, warm-up included); HTTP / raw INSERT = {ratio:0.00}"));
