@@ -117,7 +117,7 @@ public sealed partial class EventStore
         await using var batch = new NpgsqlBatch(connection, transaction);
         var recordedAt = RecordedAtOverride();
         var bare = allowBare && transaction is null && includeCommands && uow.Commands.Count == 0
-            && uow.Appends.Count == 1 && IsSingleExact(uow.Appends[0]);
+            && uow.Appends.Count == 1 && IsSingleExact(uow.Appends[0], bare: true);
         foreach (var append in uow.Appends)
         {
             batch.BatchCommands.Add(BuildAppendCommand(append, append.Metadata ?? uow.Metadata, recordedAt, bare));

@@ -44,12 +44,40 @@ public sealed partial class EventStore
     private static readonly string BareSingleExactAppendSql =
         SingleExactAppendSql[..SingleExactAppendSql.IndexOf("UNION ALL", StringComparison.Ordinal)].TrimEnd();
 
-    private static bool IsSingleExact(PendingAppend append) => append.Events.Count == 1 && append.Expected.Value > 0;
+    // One event opening a new stream (NoStream: an invoice, a tenant, a receipt stream) when it is
+    // the whole unit of work in the store's own transaction: the stream row is inserted at
+    // version 1 and the event follows, as two prepared CTEs. When the row exists already (a
+    // retry, a racing creator that committed first, a taken id) or the event id is stored,
+    // nothing is written, no row comes back and the store sends the checked append
+    // (ledger.append_to_stream), which raises the wrong-version error or returns the retry's
+    // original result. A racing creator still in flight makes the insert wait for its outcome.
+    // Inside larger units of work NoStream appends keep calling the function: such batches carry
+    // the caller's commands and are not prepared, and planning these CTEs per execution costs
+    // more than the function call they save (measured with the webhook benchmark).
+    private const string BareNewStreamAppendSql = """
+        WITH created AS (
+            INSERT INTO ledger.streams AS s (tenant_id, stream_id, type, version, created_at)
+            SELECT $1, $2, $3, 1, coalesce($12, now())
+             WHERE NOT EXISTS (SELECT 1 FROM ledger.events e WHERE e.event_id = $5)
+            ON CONFLICT (tenant_id, stream_id) DO NOTHING
+            RETURNING s.version
+        ), inserted AS (
+            INSERT INTO ledger.events (event_id, tenant_id, stream_id, version, type, data, metadata,
+                                       correlation_id, causation_id, actor, recorded_at)
+            SELECT $5, $1, $2, c.version, $6, $7, coalesce($8, '{}'::jsonb), $9, $10, $11, coalesce($12, now())
+              FROM created c
+            RETURNING version, global_position
+        )
+        SELECT i.version, i.version, i.global_position, i.global_position, false FROM inserted i
+        """;
+
+    /// <summary>One event at a known version (Exact, or NoStream when bare): a plain statement.</summary>
+    private static bool IsSingleExact(PendingAppend append, bool bare) => append.Events.Count == 1 && (append.Expected.Value > 0 || (bare && append.Expected.Value == 0));
 
     private NpgsqlBatchCommand BuildAppendCommand(PendingAppend append, EventMetadata metadata, DateTimeOffset? recordedAt, bool bare)
     {
         var count = append.Events.Count;
-        if (IsSingleExact(append))
+        if (IsSingleExact(append, bare))
         {
             return BuildSingleExactCommand(append, metadata, recordedAt, bare);
         }
@@ -82,7 +110,7 @@ public sealed partial class EventStore
     private NpgsqlBatchCommand BuildSingleExactCommand(PendingAppend append, EventMetadata metadata, DateTimeOffset? recordedAt, bool bare)
     {
         var e = append.Events[0];
-        var command = new NpgsqlBatchCommand(bare ? BareSingleExactAppendSql : SingleExactAppendSql);
+        var command = new NpgsqlBatchCommand(append.Expected.Value == 0 ? BareNewStreamAppendSql : bare ? BareSingleExactAppendSql : SingleExactAppendSql);
         var p = command.Parameters;
         AddStreamParameters(p, append);
         p.Add(new NpgsqlParameter<Guid> { TypedValue = e.EventId, NpgsqlDbType = NpgsqlDbType.Uuid });

@@ -90,6 +90,62 @@ public sealed class AppendTests(DatabaseFixture db) : IClassFixture<DatabaseFixt
     }
 
     [Fact]
+    public async Task racing_single_event_stream_creations_let_exactly_one_win_and_retries_return_it()
+    {
+        var stream = NewStream();
+        var retried = NewEvent.For(new ThingHappened("retried", 1, "EUR"));
+
+        // Ten different first events and five copies of one, all at once, some in the store's own
+        // transaction and some inside a caller's: one creates the stream, copies of the winner
+        // are retries, everything else finds the stream taken.
+        var attempts = await Task.WhenAll(Enumerable.Range(0, 15).Select(async i =>
+        {
+            var e = i < 5 ? retried : NewEvent.For(new ThingHappened($"racer{i}", 1, "EUR"));
+            try
+            {
+                if (i % 2 == 0)
+                {
+                    return (Index: i, Result: await _store.AppendAsync("acme", stream, "thing", ExpectedVersion.NoStream, [e]), Actual: -1L);
+                }
+
+                await using var connection = await db.DataSource.OpenConnectionAsync();
+                await using var tx = await connection.BeginTransactionAsync();
+                var results = await _store.BeginUnitOfWork().Append("acme", stream, "thing", ExpectedVersion.NoStream, e).CommitAsync(connection, tx);
+                await tx.CommitAsync();
+                return (Index: i, Result: results[0], Actual: -1L);
+            }
+            catch (WrongExpectedVersionException ex)
+            {
+                return (Index: i, Result: (AppendResult?)null, Actual: ex.ActualVersion);
+            }
+        }));
+
+        var stored = Assert.Single(await _store.ReadStreamAsync("acme", stream));
+        var winners = attempts.Where(a => a.Result is { Duplicate: false }).ToList();
+        Assert.Single(winners);
+        Assert.Equal(1, winners[0].Result!.FirstVersion);
+        Assert.All(attempts.Where(a => a.Result is null), a => Assert.Equal(1, a.Actual));
+        if (((ThingHappened)stored.Data).Name == "retried")
+        {
+            Assert.All(attempts.Where(a => a.Index < 5), a => Assert.Equal(stored.GlobalPosition, a.Result!.FirstPosition));
+        }
+
+        Assert.Equal(1, (await _store.GetStreamAsync("acme", stream))!.Version);
+    }
+
+    [Fact]
+    public async Task a_new_stream_whose_first_event_id_belongs_to_another_stream_is_refused_and_not_created()
+    {
+        var taken = NewEvent.For(new ThingHappened("taken", 1, "EUR"));
+        await _store.AppendAsync("acme", NewStream(), "thing", ExpectedVersion.NoStream, [taken]);
+        var stream = NewStream();
+
+        await Assert.ThrowsAsync<PartialDuplicateAppendException>(() =>
+            _store.AppendAsync("acme", stream, "thing", ExpectedVersion.NoStream, [taken]));
+        Assert.Null(await _store.GetStreamAsync("acme", stream));
+    }
+
+    [Fact]
     public async Task a_retry_with_only_some_of_the_event_ids_is_refused()
     {
         var stream = NewStream();
