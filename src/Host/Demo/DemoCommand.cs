@@ -40,7 +40,9 @@ public static class DemoCommand
         // Drive the due jobs (invoice collection) to completion here rather than waiting on the
         // background workers' polling: the demo prints only settled invoices.
         var worker = new JobWorker(app.Services.GetRequiredService<Npgsql.NpgsqlDataSource>(), app.Services.GetServices<IJobHandler>(), clock);
-        var rows = await script.RunAsync(() => DemoSettle.UntilQuietAsync(worker, app.Services.GetRequiredService<JobQueue>(), TimeSpan.FromMinutes(2), ct), ct);
+        var emulator = app.Services.GetService<Billing.Host.StripeEmulator.StripeEmulator>();
+        Func<bool> deliveriesIdle = emulator is null ? () => true : () => emulator.Webhooks.IsIdle;
+        var rows = await script.RunAsync(() => DemoSettle.UntilQuietAsync(worker, app.Services.GetRequiredService<JobQueue>(), TimeSpan.FromMinutes(2), ct, deliveriesIdle), ct);
 
         Print(rows, baseUrl, key.Key);
         await app.WaitForShutdownAsync(ct);

@@ -26,6 +26,14 @@ public sealed class DemoScript(HttpClient admin, AdjustableClock clock, InvoiceP
 
         var sent = await SendMonthOfUsageAsync(ct);
         var period = BillingPeriod.Of(DemoTenants.PeriodFirstDay);
+
+        // Let the tenants' Stripe webhooks be processed before time jumps a month: a job still
+        // running across the jump would find its lease expired (test-clock time) and run again.
+        if (settle is not null)
+        {
+            await settle();
+        }
+
         clock.SetTo(new DateTimeOffset(2026, 11, 3, 0, 0, 0, TimeSpan.Zero));
         foreach (var tenant in DemoTenants.All)
         {
