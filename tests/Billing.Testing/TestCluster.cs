@@ -77,6 +77,11 @@ public static class TestCluster
         if (Directory.GetLastWriteTimeUtc(dir) < DateTime.UtcNow.AddMinutes(-10))
         {
             Directory.Delete(dir, recursive: true);
+            var socket = EmbeddedPostgres.SocketDirectoryFor(dir);
+            if (Directory.Exists(socket))
+            {
+                Directory.Delete(socket, recursive: true);
+            }
         }
     }
 

@@ -88,7 +88,7 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         await RunAsync("pg_ctl", ["-D", DataDirectory, "-m", "fast", "-w", "-t", "60", "stop"], ct);
         if (!_options.Persistent)
         {
-            Directory.Delete(DataDirectory, recursive: true);
+            DeleteThrowawayDirectories();
         }
     }
 
@@ -116,12 +116,26 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         process.WaitForExit();
         if (!_options.Persistent && process.ExitCode == 0)
         {
-            Directory.Delete(DataDirectory, recursive: true);
+            DeleteThrowawayDirectories();
         }
     }
 
-    private string SocketDirectory =>
-        Path.Combine(Path.GetTempPath(), "billing-pg-" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(DataDirectory)))[..12].ToLowerInvariant());
+    /// <summary>A throwaway cluster leaves nothing behind: its data and its socket directory.</summary>
+    private void DeleteThrowawayDirectories()
+    {
+        Directory.Delete(DataDirectory, recursive: true);
+        if (Directory.Exists(SocketDirectory))
+        {
+            Directory.Delete(SocketDirectory, recursive: true);
+        }
+    }
+
+    private string SocketDirectory => SocketDirectoryFor(DataDirectory);
+
+    /// <summary>Where the server of <paramref name="dataDirectory"/> puts its socket (a short
+    /// path: Unix socket paths are limited to ~100 bytes).</summary>
+    public static string SocketDirectoryFor(string dataDirectory) =>
+        Path.Combine(Path.GetTempPath(), "billing-pg-" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(dataDirectory)))[..12].ToLowerInvariant());
 
     private string ServerOptions() => string.Join(' ',
         $"-p {Port}",

@@ -6,8 +6,26 @@ using Microsoft.Extensions.Logging;
 
 namespace Billing.Host.Tests.Auth;
 
-public sealed class ApiKeyBootstrapTests(DatabaseFixture db) : IClassFixture<DatabaseFixture>
+public sealed class ApiKeyBootstrapTests(DatabaseFixture db) : IClassFixture<DatabaseFixture>, IDisposable
 {
+    private readonly List<string> _directories = [];
+
+    /// <summary>The test's own data directory (it receives an admin key file): deleted afterwards.</summary>
+    private string TempDirectory()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "billing-boot-" + Guid.NewGuid().ToString("N")[..12]);
+        _directories.Add(dir);
+        return dir;
+    }
+
+    public void Dispose()
+    {
+        foreach (var dir in _directories.Where(Directory.Exists))
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     private const string BootstrapKey = "ops-automation-key-0123456789abcdefghijkl";
 
     private static IConfiguration Config(string dataDir, string? bootstrap = null) => new ConfigurationBuilder()
@@ -25,7 +43,7 @@ public sealed class ApiKeyBootstrapTests(DatabaseFixture db) : IClassFixture<Dat
             await store.RevokeAsync(existing.Prefix);
         }
 
-        var dataDir = Path.Combine(Path.GetTempPath(), "billing-boot-" + Guid.NewGuid().ToString("N")[..12]);
+        var dataDir = TempDirectory();
         var logger = new ListLogger();
 
         await ApiKeyBootstrap.RunAsync(store, Config(dataDir), embedded: true, logger, CancellationToken.None);
@@ -50,7 +68,7 @@ public sealed class ApiKeyBootstrapTests(DatabaseFixture db) : IClassFixture<Dat
     public async Task the_bootstrap_admin_key_is_seeded_once_and_a_revocation_sticks()
     {
         var store = Store();
-        var dataDir = Path.Combine(Path.GetTempPath(), "billing-boot-" + Guid.NewGuid().ToString("N")[..12]);
+        var dataDir = TempDirectory();
 
         await ApiKeyBootstrap.RunAsync(store, Config(dataDir, BootstrapKey), embedded: false, new ListLogger(), CancellationToken.None);
         await ApiKeyBootstrap.RunAsync(store, Config(dataDir, BootstrapKey), embedded: false, new ListLogger(), CancellationToken.None);
