@@ -110,12 +110,29 @@ public static partial class BillingApp
         }
     }
 
+    /// <summary>Lets Npgsql prepare the statements a connection runs repeatedly (LRU of 256 per
+    /// physical connection, after 3 uses) unless the connection string says otherwise: a unit of
+    /// work carrying its caller's commands (job enqueues, receipts, inline projection writes) is
+    /// not prepared explicitly, so without this every such statement is parsed and planned on
+    /// every execution.</summary>
+    private static string AutoPrepared(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (builder.MaxAutoPrepare == 0)
+        {
+            builder.MaxAutoPrepare = 256;
+            builder.AutoPrepareMinUsages = 3;
+        }
+
+        return builder.ConnectionString;
+    }
+
     public static void AddLedger(IServiceCollection services, string connectionString)
     {
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ICorrelationContext, AmbientCorrelationContext>();
         services.AddSingleton<BillingMetrics>();
-        services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString) { Name = "ledger" }.Build());
+        services.AddSingleton(_ => new NpgsqlDataSourceBuilder(AutoPrepared(connectionString)) { Name = "ledger" }.Build());
         services.AddSingleton(_ =>
         {
             var registry = new EventTypeRegistry();
