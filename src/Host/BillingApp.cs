@@ -111,20 +111,21 @@ public static partial class BillingApp
     }
 
     /// <summary>Lets Npgsql prepare the statements a connection runs repeatedly (LRU of 256 per
-    /// physical connection, after 3 uses) unless the connection string says otherwise: a unit of
+    /// physical connection, after 3 uses) unless the connection string sets Max Auto Prepare: a unit of
     /// work carrying its caller's commands (job enqueues, receipts, inline projection writes) is
     /// not prepared explicitly, so without this every such statement is parsed and planned on
     /// every execution.</summary>
-    private static string AutoPrepared(string connectionString)
+    internal static string AutoPrepared(string connectionString)
     {
-        var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        if (builder.MaxAutoPrepare == 0)
+        // An explicit setting wins, 0 included (e.g. behind a pooler that cannot keep prepared
+        // statements).
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        if (given.Keys.Cast<string>().Any(k => k.Replace(" ", "", StringComparison.Ordinal).Equals("MaxAutoPrepare", StringComparison.OrdinalIgnoreCase)))
         {
-            builder.MaxAutoPrepare = 256;
-            builder.AutoPrepareMinUsages = 3;
+            return connectionString;
         }
 
-        return builder.ConnectionString;
+        return new NpgsqlConnectionStringBuilder(connectionString) { MaxAutoPrepare = 256, AutoPrepareMinUsages = 3 }.ConnectionString;
     }
 
     public static void AddLedger(IServiceCollection services, string connectionString)
