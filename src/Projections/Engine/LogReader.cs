@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Billing.Ledger.EventStore;
 using Npgsql;
 using NpgsqlTypes;
@@ -16,22 +15,6 @@ internal sealed record LogQuery(
     IReadOnlyCollection<string>? Types = null,
     string? TenantId = null,
     DateTimeOffset? MaxRecordedAt = null);
-
-/// <summary>One row of the log as read, before its JSON is deserialised.</summary>
-internal readonly record struct RawEvent(
-    long GlobalPosition,
-    ulong TxId,
-    Guid EventId,
-    string TenantId,
-    string StreamId,
-    long Version,
-    string Type,
-    string Data,
-    string Metadata,
-    string? CorrelationId,
-    string? CausationId,
-    string? Actor,
-    DateTimeOffset RecordedAt);
 
 /// <summary>Reads pages of the log for the daemon, rebuilds, as-of builds and catch-ups.</summary>
 internal sealed class LogReader(EventStore store)
@@ -66,30 +49,9 @@ internal sealed class LogReader(EventStore store)
     }
 
     /// <summary>Reads and deserialises the current row.</summary>
-    public RecordedEvent Materialize(NpgsqlDataReader reader) => Materialize(ReadRaw(reader));
+    public RecordedEvent Materialize(NpgsqlDataReader reader) => store.ReadEvent(reader);
 
-    /// <summary>The current row's values, JSON still text: cheap, so a streaming reader can hand
-    /// the deserialisation (the costly part) to other threads.</summary>
-    public static RawEvent ReadRaw(NpgsqlDataReader reader) => new(
-        reader.GetInt64(0), reader.GetFieldValue<ulong>(1), reader.GetGuid(2), reader.GetString(3), reader.GetString(4),
-        reader.GetInt64(5), reader.GetString(6), reader.GetString(7), reader.GetString(8),
-        reader.IsDBNull(9) ? null : reader.GetString(9),
-        reader.IsDBNull(10) ? null : reader.GetString(10),
-        reader.IsDBNull(11) ? null : reader.GetString(11),
-        reader.GetFieldValue<DateTimeOffset>(12));
-
-    /// <summary>What the store's <see cref="EventStore.ReadEvent"/> builds, minus the cost that
-    /// dominates a replay: most events carry no headers, and parsing <c>{}</c> per event is
-    /// skipped. Thread-safe (the registry is only read).</summary>
-    public RecordedEvent Materialize(in RawEvent raw)
-    {
-        var (type, data) = store.Registry.Deserialize(raw.Type, raw.Data);
-        var headers = raw.Metadata == "{}" ? null : JsonSerializer.Deserialize<Dictionary<string, string>>(raw.Metadata, EventTypeRegistry.JsonOptions);
-        var metadata = raw.CorrelationId is null && raw.CausationId is null && raw.Actor is null && headers is not { Count: > 0 }
-            ? EventMetadata.Empty
-            : new EventMetadata(raw.CorrelationId, raw.CausationId, raw.Actor, headers is { Count: > 0 } ? headers : null);
-        return new RecordedEvent(raw.GlobalPosition, raw.TxId, raw.EventId, raw.TenantId, raw.StreamId, raw.Version, type, data, metadata, raw.RecordedAt);
-    }
+    public RecordedEvent Materialize(in StoredEventRow row) => store.Materialize(row);
 
     /// <summary>The query as a command, for callers that stream its rows.</summary>
     public NpgsqlCommand CreateCommand(LogQuery query, NpgsqlConnection? connection, NpgsqlTransaction? tx)

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Billing.Ledger.EventStore;
 using Npgsql;
 
 namespace Billing.Projections.Engine;
@@ -36,7 +37,7 @@ internal sealed partial class Replay
     /// boundaries; the caller writes. Reading the next page, deserialising and writing overlap.</summary>
     private async IAsyncEnumerable<ReplayPage> StreamAsync(LogQuery query, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
-        var raw = Channel.CreateBounded<List<RawEvent>>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
+        var raw = Channel.CreateBounded<List<StoredEventRow>>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
         var pages = Channel.CreateBounded<ReplayPage>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
         using var reading = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var reader = Task.Run(() => ReadRawAsync(raw.Writer, query, reading.Token), CancellationToken.None);
@@ -58,20 +59,20 @@ internal sealed partial class Replay
     }
 
     /// <summary>Never throws: a failure completes the channel with it, and the next stage passes it on.</summary>
-    private async Task ReadRawAsync(ChannelWriter<List<RawEvent>> pages, LogQuery query, CancellationToken ct)
+    private async Task ReadRawAsync(ChannelWriter<List<StoredEventRow>> pages, LogQuery query, CancellationToken ct)
     {
         try
         {
             await using var command = _log.CreateCommand(query with { Limit = int.MaxValue }, null, null);
             await using var reader = await command.ExecuteReaderAsync(ct);
-            var page = new List<RawEvent>(query.Limit);
+            var page = new List<StoredEventRow>(query.Limit);
             while (await reader.ReadAsync(ct))
             {
-                page.Add(LogReader.ReadRaw(reader));
+                page.Add(Billing.Ledger.EventStore.EventStore.ReadRow(reader));
                 if (page.Count == query.Limit)
                 {
                     await pages.WriteAsync(page, ct);
-                    page = new List<RawEvent>(query.Limit);
+                    page = new List<StoredEventRow>(query.Limit);
                 }
             }
 
@@ -89,7 +90,7 @@ internal sealed partial class Replay
     }
 
     /// <summary>Never throws, like <see cref="ReadRawAsync"/>.</summary>
-    private async Task DeserialiseAsync(ChannelReader<List<RawEvent>> raw, ChannelWriter<ReplayPage> pages, CancellationToken ct)
+    private async Task DeserialiseAsync(ChannelReader<List<StoredEventRow>> raw, ChannelWriter<ReplayPage> pages, CancellationToken ct)
     {
         try
         {
@@ -111,7 +112,7 @@ internal sealed partial class Replay
         }
     }
 
-    private ReplayPage Deserialise(List<RawEvent> rows, CancellationToken ct)
+    private ReplayPage Deserialise(List<StoredEventRow> rows, CancellationToken ct)
     {
         var events = new ProjectedEvent[rows.Count];
         var chunks = (rows.Count + DeserialiseChunk - 1) / DeserialiseChunk;
