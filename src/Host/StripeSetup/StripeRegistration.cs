@@ -49,6 +49,7 @@ public static class StripeRegistration
         // completed with its effects.
         services.TryAddSingleton<IStripeWebhookQueue, StripeWebhookJobQueue>();
         services.AddJobHandler<StripeWebhookJobHandler>();
+        services.AddJobHandler<StripeWebhookBatchJobHandler>();
         services.AddSingleton(new UsageExportOptions
         {
             LockKey = long.TryParse(builder.Configuration["STRIPE_USAGE_FLUSH_LOCK_KEY"], System.Globalization.CultureInfo.InvariantCulture, out var lockKey) ? lockKey : UsageExportOptions.DefaultLockKey,

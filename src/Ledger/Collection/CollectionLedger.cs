@@ -18,6 +18,20 @@ public sealed class CollectionLedger(EventStore.EventStore store)
     {
         var invoiceEvents = await store.ReadStreamAsync(tenantId, InvoiceStreams.IdOf(invoiceId), ct: ct);
         var paymentEvents = await store.ReadStreamAsync(tenantId, PaymentStreams.IdOf(invoiceId), ct: ct);
+        return Fold(tenantId, invoiceId, invoiceEvents, paymentEvents);
+    }
+
+    /// <summary><see cref="LoadAsync"/> for many invoices in one query (a webhook batch).</summary>
+    public async Task<IReadOnlyList<InvoicePayment>> LoadManyAsync(IReadOnlyCollection<(string TenantId, string InvoiceId)> invoices, CancellationToken ct)
+    {
+        var wanted = invoices.Distinct().ToList();
+        var streams = await store.ReadStreamsAsync(
+            [.. wanted.SelectMany(i => new[] { (i.TenantId, InvoiceStreams.IdOf(i.InvoiceId)), (i.TenantId, PaymentStreams.IdOf(i.InvoiceId)) })], ct);
+        return [.. wanted.Select(i => Fold(i.TenantId, i.InvoiceId, streams[(i.TenantId, InvoiceStreams.IdOf(i.InvoiceId))], streams[(i.TenantId, PaymentStreams.IdOf(i.InvoiceId))]))];
+    }
+
+    private static InvoicePayment Fold(string tenantId, string invoiceId, IReadOnlyList<RecordedEvent> invoiceEvents, IReadOnlyList<RecordedEvent> paymentEvents)
+    {
         var invoice = InvoiceDecider.Fold(invoiceEvents.Select(e => e.Data));
         var payment = PaymentState.Fold(paymentEvents.Select(e => (e.Data, e.Version)));
         return new InvoicePayment(tenantId, invoiceId, invoice, invoiceEvents.Count == 0 ? 0 : invoiceEvents[^1].Version, payment, invoiceEvents);

@@ -15,7 +15,7 @@ public sealed partial class InvoicePaymentWebhookApplier
     {
         var chargeId = context.ObjectText("id");
         var invoiceId = await InvoiceOfAsync(context, context.ObjectText("payment_intent"), chargeId, ct);
-        var loaded = invoiceId is null ? null : await ledger.LoadAsync(context.TenantId, invoiceId, ct);
+        var loaded = invoiceId is null ? null : await LoadAsync(context, invoiceId, ct);
         if (loaded?.Invoice is not { } invoice)
         {
             return Flagged($"charge {chargeId} belongs to no invoice of tenant {context.TenantId}");
@@ -53,7 +53,7 @@ public sealed partial class InvoicePaymentWebhookApplier
         var chargeId = context.ObjectText("charge");
         var intentId = context.ObjectText("payment_intent");
         var invoiceId = await InvoiceOfAsync(context, intentId, chargeId, ct);
-        var loaded = invoiceId is null ? null : await ledger.LoadAsync(context.TenantId, invoiceId, ct);
+        var loaded = invoiceId is null ? null : await LoadAsync(context, invoiceId, ct);
         if (loaded?.Invoice is null)
         {
             return Flagged($"dispute {disputeId} is on charge {chargeId}, which pays no invoice of tenant {context.TenantId}");

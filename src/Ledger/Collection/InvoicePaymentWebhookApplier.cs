@@ -34,6 +34,33 @@ public sealed partial class InvoicePaymentWebhookApplier(CollectionLedger ledger
         _ => Task.FromResult<WebhookApplication?>(null),
     };
 
+    private static readonly HashSet<string> InvoiceTypes = new(StringComparer.Ordinal)
+    {
+        "payment_intent.succeeded", "payment_intent.payment_failed", "charge.refunded", "charge.dispute.created",
+    };
+
+    /// <summary>Loads, in one query, every invoice the batch's events name in their metadata.</summary>
+    public async Task PrefetchAsync(IReadOnlyList<StripeWebhookContext> batch, CancellationToken ct)
+    {
+        var wanted = batch.Where(c => InvoiceTypes.Contains(c.Type) && c.MetadataValue("invoice_id") is not null)
+            .Select(c => (c.TenantId, c.MetadataValue("invoice_id")!)).ToList();
+        if (wanted.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var loaded in await ledger.LoadManyAsync(wanted, ct))
+        {
+            batch[0].Lookups.Put(LookupKey(loaded.TenantId, loaded.InvoiceId), loaded);
+        }
+    }
+
+    private static string LookupKey(string tenantId, string invoiceId) => $"invoice:{tenantId}:{invoiceId}";
+
+    /// <summary>The invoice as read ahead for the batch, else from its streams now.</summary>
+    private async Task<InvoicePayment> LoadAsync(StripeWebhookContext context, string invoiceId, CancellationToken ct) =>
+        context.Lookups.Find<InvoicePayment>(LookupKey(context.TenantId, invoiceId)) ?? await ledger.LoadAsync(context.TenantId, invoiceId, ct);
+
     private static Task<WebhookApplication?> Ignored(string why) =>
         Task.FromResult<WebhookApplication?>(new WebhookApplication(WebhookOutcome.Ignored, why));
 
@@ -49,7 +76,7 @@ public sealed partial class InvoicePaymentWebhookApplier(CollectionLedger ledger
             return Flagged($"payment intent {context.ObjectText("id")} carries no invoice_id metadata");
         }
 
-        var loaded = await ledger.LoadAsync(context.TenantId, invoiceId, ct);
+        var loaded = await LoadAsync(context, invoiceId, ct);
         var intentId = context.ObjectText("id")!;
         if (loaded.Invoice is null)
         {
@@ -78,7 +105,8 @@ public sealed partial class InvoicePaymentWebhookApplier(CollectionLedger ledger
     private async Task<WebhookApplication?> PaymentFailedAsync(StripeWebhookContext context, CancellationToken ct)
     {
         var invoiceId = context.MetadataValue("invoice_id");
-        var invoice = invoiceId is null ? null : await ledger.LoadInvoiceAsync(context.TenantId, invoiceId, ct);
+        var invoice = invoiceId is null ? null
+            : context.Lookups.Find<InvoicePayment>(LookupKey(context.TenantId, invoiceId)) is { } read ? read.Invoice : await ledger.LoadInvoiceAsync(context.TenantId, invoiceId, ct);
         return invoice is { Status: not (InvoiceStatuses.Open or InvoiceStatuses.Uncollectible or InvoiceStatuses.Draft) }
             ? new WebhookApplication(WebhookOutcome.Ignored, $"invoice {invoiceId} is already {invoice.Status}; a late failure never reopens it")
             : new WebhookApplication(WebhookOutcome.Ignored, "declines are recorded by the collection job from Stripe's answer to the charge");

@@ -22,6 +22,15 @@ public sealed partial class EventStore
          ORDER BY version
         """;
 
+    private const string ReadByIdSql = $"SELECT {Columns} FROM ledger.events WHERE event_id = ANY ($1)";
+
+    private const string ReadStreamsSql = $"""
+        SELECT {Columns}
+          FROM ledger.events
+         WHERE (tenant_id, stream_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+         ORDER BY tenant_id, stream_id, version
+        """;
+
     // Only transactions older than the oldest one still running are visible to the reader:
     // an event whose transaction commits late has a smaller tx_id than events already read
     // only if it was still running when they were read, and then tx_id >= xmin kept it out.
@@ -54,6 +63,32 @@ public sealed partial class EventStore
         command.Parameters.Add(new NpgsqlParameter { Value = options.ToVersion ?? (object)DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
         command.Parameters.Add(new NpgsqlParameter { Value = options.AsOf ?? (object)DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         return await ReadEventsAsync(command, ct);
+    }
+
+    /// <summary>The events with these ids (in no particular order; ids not stored are absent):
+    /// one query for a batch that knows its events by id.</summary>
+    public async Task<IReadOnlyList<RecordedEvent>> ReadEventsAsync(IReadOnlyCollection<Guid> eventIds, CancellationToken ct = default)
+    {
+        await using var command = _dataSource.CreateCommand(ReadByIdSql);
+        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. eventIds], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+        return await ReadEventsAsync(command, ct);
+    }
+
+    /// <summary>Several whole streams in one query, each in version order; a stream that does
+    /// not exist reads as empty.</summary>
+    public async Task<IReadOnlyDictionary<(string TenantId, string StreamId), IReadOnlyList<RecordedEvent>>> ReadStreamsAsync(
+        IReadOnlyCollection<(string TenantId, string StreamId)> streams, CancellationToken ct = default)
+    {
+        var found = streams.Distinct().ToDictionary(s => s, _ => (IReadOnlyList<RecordedEvent>)new List<RecordedEvent>());
+        await using var command = _dataSource.CreateCommand(ReadStreamsSql);
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. found.Keys.Select(k => k.TenantId)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. found.Keys.Select(k => k.StreamId)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        foreach (var e in await ReadEventsAsync(command, ct))
+        {
+            ((List<RecordedEvent>)found[(e.TenantId, e.StreamId)]).Add(e);
+        }
+
+        return found;
     }
 
     /// <summary>Reads the whole log in commit order strictly after <paramref name="after"/>,

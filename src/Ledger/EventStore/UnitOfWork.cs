@@ -78,6 +78,20 @@ public sealed class UnitOfWork
     public UnitOfWork Append(string tenantId, string streamId, string streamType, ExpectedVersion expected, params object[] events) =>
         Append(tenantId, streamId, streamType, expected, events.Select(e => e as NewEvent ?? NewEvent.For(e)));
 
+    /// <summary>Takes over <paramref name="other"/>'s appends (each keeping its own metadata, else
+    /// <paramref name="other"/>'s) and commands, so units of work decided independently (one per
+    /// job of a batch) commit as one, in one round trip. <paramref name="other"/> is left empty.</summary>
+    public UnitOfWork Include(UnitOfWork other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        _appends.AddRange(other._appends.Select(a => a with { Metadata = a.Metadata ?? other.Metadata }));
+        _commands.AddRange(other._commands);
+        EnqueuesDueJob |= other.EnqueuesDueJob;
+        other._appends.Clear();
+        other._commands.Clear();
+        return this;
+    }
+
     /// <summary>Adds SQL that commits in the same transaction as the appends.</summary>
     public UnitOfWork AddCommand(NpgsqlBatchCommand command)
     {

@@ -58,37 +58,56 @@ public sealed class JobContext
     /// transaction (a batch handler's completion). Every job's lease is checked first; when any
     /// was lost, or any append fails, nothing is written, no job counts as completed and the
     /// error propagates (the worker then runs each job on its own).</summary>
-    public static async Task CompleteAllWithAsync(IReadOnlyList<(JobContext Job, UnitOfWork Work)> completions, CancellationToken ct)
+    public static Task CompleteAllWithAsync(IReadOnlyList<(JobContext Job, UnitOfWork Work)> completions, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(completions);
-        if (completions.Count == 0)
+        return CompleteAllAsync([.. completions.Select(c => c.Job)], [.. completions.Select(c => c.Work)], ct);
+    }
+
+    /// <summary>As <see cref="CompleteAllWithAsync(IReadOnlyList{ValueTuple{JobContext, UnitOfWork}}, CancellationToken)"/>
+    /// with one unit of work holding every job's effects (see <see cref="UnitOfWork.Include"/>):
+    /// the effects go to the server in one round trip.</summary>
+    public static Task CompleteAllWithAsync(IReadOnlyList<JobContext> jobs, UnitOfWork work, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(jobs);
+        ArgumentNullException.ThrowIfNull(work);
+        return CompleteAllAsync(jobs, [work], ct);
+    }
+
+    private static async Task CompleteAllAsync(IReadOnlyList<JobContext> jobs, IReadOnlyList<UnitOfWork> works, CancellationToken ct)
+    {
+        if (jobs.Count == 0)
         {
             return;
         }
 
-        foreach (var (job, _) in completions)
+        foreach (var job in jobs)
         {
             job.EnsureOpen();
         }
 
-        var table = completions[0].Job._table;
-        await using var connection = await completions[0].Work.DataSource.OpenConnectionAsync(ct);
+        var table = jobs[0]._table;
+        await using var connection = await works[0].DataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        var completed = await table.CompleteManyInAsync([.. completions.Select(c => c.Job._claimed)], connection, transaction, ct);
-        if (completions.FirstOrDefault(c => !completed.Contains(c.Job.Job.Id)) is { Job: { } lost })
+        var completed = await table.CompleteManyInAsync([.. jobs.Select(j => j._claimed)], connection, transaction, ct);
+        if (jobs.FirstOrDefault(j => !completed.Contains(j.Job.Id)) is { } lost)
         {
             throw new JobLeaseLostException(lost.Job.Id, table.WorkerId);
         }
 
-        foreach (var (_, work) in completions.Where(c => !c.Work.IsEmpty))
+        foreach (var work in works.Where(w => !w.IsEmpty))
         {
             await work.CommitAsync(connection, transaction, ct);
         }
 
         await transaction.CommitAsync(ct);
-        foreach (var (job, work) in completions)
+        foreach (var job in jobs)
         {
             job.Outcome = JobOutcome.Completed;
+        }
+
+        foreach (var work in works)
+        {
             work.NotifyCommitted();
         }
     }

@@ -62,7 +62,7 @@ public sealed class CollectionFixture : DatabaseFixture
     public StripeWebhookInbox Inbox => new(Store, new StripeTenantResolver(DataSource), WebhookQueue, Clock, NullLogger<StripeWebhookInbox>.Instance);
 
     public StripeWebhookProcessor Processor =>
-        new(Store, [new StripeObjectLinker(DataSource, Clock), new InvoicePaymentWebhookApplier(Ledger, Clock)], Clock, NullLogger<StripeWebhookProcessor>.Instance);
+        new(Store, [new StripeObjectLinker(DataSource), new InvoicePaymentWebhookApplier(Ledger, Clock)], Clock, NullLogger<StripeWebhookProcessor>.Instance);
 
     public Seeder Seed => new(Store, Stripe, Clock);
 

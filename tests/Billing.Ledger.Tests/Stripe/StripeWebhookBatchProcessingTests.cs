@@ -7,8 +7,9 @@ using static Billing.Ledger.Tests.Stripe.WebhookTestSupport;
 
 namespace Billing.Ledger.Tests.Stripe;
 
-/// <summary>Processing claimed webhook jobs as one batch: one transaction for all, each event
-/// still applied exactly once, and an event that fails does not hold the others back.</summary>
+/// <summary>Processing webhook events as one batch: one transaction for all, each event still
+/// applied exactly once under its own delivery's correlation id, and an event that fails does
+/// not hold the others back (it gets a job of its own).</summary>
 public sealed class StripeWebhookBatchProcessingTests(DatabaseFixture db) : IClassFixture<DatabaseFixture>
 {
     private readonly Billing.Ledger.EventStore.EventStore _store = db.CreateStore();
@@ -20,33 +21,66 @@ public sealed class StripeWebhookBatchProcessingTests(DatabaseFixture db) : ICla
             context.StripeEventId == stripeEventId ? throw new InvalidOperationException("poison event") : Task.FromResult<WebhookApplication?>(null);
     }
 
-    private async Task<List<string>> AcceptAsync(int count)
+    /// <summary>Decides fine but adds SQL that fails at commit for one event: the shared
+    /// transaction of any batch holding it fails.</summary>
+    private sealed class FailingCommitApplier(string stripeEventId) : IStripeWebhookApplier
     {
-        await using var inbox = new StripeWebhookInbox(_store, new StripeTenantResolver(db.DataSource), new StripeWebhookJobQueue(), TimeProvider.System, NullLogger<StripeWebhookInbox>.Instance);
+        public Task<WebhookApplication?> ApplyAsync(StripeWebhookContext context, UnitOfWork uow, CancellationToken ct)
+        {
+            if (context.StripeEventId == stripeEventId)
+            {
+                uow.AddCommand("SELECT 1 / 0");
+            }
+
+            return Task.FromResult<WebhookApplication?>(null);
+        }
+    }
+
+    /// <summary>Records the events (without jobs) and enqueues them as one recording batch's job,
+    /// as the inbox does for deliveries committed together.</summary>
+    private async Task<List<string>> RecordAsBatchAsync(int count)
+    {
+        await using (var create = db.DataSource.CreateCommand(TableWebhookQueue.CreateSql))
+        {
+            await create.ExecuteNonQueryAsync();
+        }
+
+        await using var inbox = Inbox(_store);
         var ids = Enumerable.Range(0, count).Select(_ => NewEventId()).ToList();
         await Task.WhenAll(ids.Select(id => inbox.AcceptAsync(Event(id, "payment_intent.succeeded", PaymentIntent("pi_" + id, "acme", latestCharge: "ch_" + id)), new EventMetadata("corr-" + id), default)));
+        var uow = _store.BeginUnitOfWork();
+        new StripeWebhookJobQueue().EnqueueAll(uow, [.. ids.Select(id => new StripeWebhookBatchItem(id, "acme", "corr-" + id))]);
+        await uow.CommitAsync();
         return ids;
     }
 
+    private static JobWorker Worker(Npgsql.NpgsqlDataSource dataSource, StripeWebhookProcessor processor) =>
+        new(dataSource, [new StripeWebhookJobHandler(processor), new StripeWebhookBatchJobHandler(processor)]);
+
     private Task<long> Count(string sql, string id) => CountAsync(db.DataSource, sql, id);
 
-    [Fact]
-    public async Task a_batch_applies_each_event_once_and_a_failing_event_is_retried_alone()
+    private async Task AssertProcessedAsync(string id)
     {
-        var ids = await AcceptAsync(8);
+        var stream = await _store.ReadStreamAsync("acme", StripeWebhookStreams.StreamId(id));
+        Assert.Equal(2, stream.Count);
+        Assert.Equal("corr-" + id, stream[1].Metadata.CorrelationId);
+        Assert.Equal(1, await Count("SELECT count(*) FROM ledger.stripe_webhook_receipts WHERE stripe_event_id = $1 AND processed_at IS NOT NULL AND outcome IS NOT NULL", id));
+        Assert.Equal(1, await Count("SELECT count(*) FROM ledger.stripe_links WHERE stripe_id = 'ch_' || $1 AND tenant_id = 'acme'", id));
+    }
+
+    [Fact]
+    public async Task a_recording_batch_is_one_job_and_a_poison_event_is_split_off_to_a_job_of_its_own()
+    {
+        var ids = await RecordAsBatchAsync(8);
         var poison = ids[3];
-        var worker = new JobWorker(db.DataSource, [new StripeWebhookJobHandler(Processor(_store, new PoisonApplier(poison)))]);
 
-        await worker.DrainAsync(default);
+        await Worker(db.DataSource, Processor(_store, new PoisonApplier(poison))).DrainAsync(default);
 
+        Assert.Equal(1, await Count("SELECT count(*) FROM ledger.jobs WHERE dedupe_key = $1 AND state = 'completed' AND attempts = 1", StripeWebhookJobQueue.BatchDedupeKey(ids[0])));
         foreach (var id in ids.Where(i => i != poison))
         {
-            var stream = await _store.ReadStreamAsync("acme", StripeWebhookStreams.StreamId(id));
-            Assert.Equal(2, stream.Count);
-            Assert.Equal("corr-" + id, stream[1].Metadata.CorrelationId);
-            Assert.Equal(1, await Count("SELECT count(*) FROM ledger.stripe_webhook_receipts WHERE stripe_event_id = $1 AND processed_at IS NOT NULL", id));
-            Assert.Equal(1, await Count("SELECT count(*) FROM ledger.stripe_links WHERE stripe_id = 'ch_' || $1 AND tenant_id = 'acme'", id));
-            Assert.Equal(1, await Count("SELECT count(*) FROM ledger.jobs WHERE dedupe_key = $1 AND state = 'completed' AND attempts = 1", StripeWebhookJobQueue.DedupeKey(id)));
+            await AssertProcessedAsync(id);
+            Assert.Equal(0, await Count("SELECT count(*) FROM ledger.jobs WHERE dedupe_key = $1", StripeWebhookJobQueue.DedupeKey(id)));
         }
 
         // The poison event failed one attempt on its own, wrote nothing and waits for its retry.
@@ -56,10 +90,63 @@ public sealed class StripeWebhookBatchProcessingTests(DatabaseFixture db) : ICla
     }
 
     [Fact]
+    public async Task a_batch_whose_transaction_fails_is_split_into_one_job_per_event_and_only_the_bad_one_fails()
+    {
+        var ids = await RecordAsBatchAsync(6);
+        var bad = ids[2];
+
+        await Worker(db.DataSource, Processor(_store, new FailingCommitApplier(bad))).DrainAsync(default);
+
+        Assert.Equal(1, await Count("SELECT count(*) FROM ledger.jobs WHERE dedupe_key = $1 AND state = 'completed'", StripeWebhookJobQueue.BatchDedupeKey(ids[0])));
+        foreach (var id in ids.Where(i => i != bad))
+        {
+            await AssertProcessedAsync(id);
+            Assert.Equal(1, await Count("SELECT count(*) FROM ledger.jobs WHERE dedupe_key = $1 AND state = 'completed'", StripeWebhookJobQueue.DedupeKey(id)));
+        }
+
+        Assert.Single(await _store.ReadStreamAsync("acme", StripeWebhookStreams.StreamId(bad)));
+        Assert.Equal(0, await Count("SELECT count(*) FROM ledger.stripe_links WHERE stripe_id = 'ch_' || $1", bad));
+        Assert.Equal(1, await Count("SELECT count(*) FROM ledger.jobs WHERE dedupe_key = $1 AND state = 'pending' AND last_error LIKE '%division by zero%'", StripeWebhookJobQueue.DedupeKey(bad)));
+    }
+
+    [Fact]
+    public async Task concurrent_deliveries_give_every_fresh_event_exactly_one_job()
+    {
+        await using var inbox = new StripeWebhookInbox(_store, new StripeTenantResolver(db.DataSource), new StripeWebhookJobQueue(), TimeProvider.System, NullLogger<StripeWebhookInbox>.Instance);
+        var ids = Enumerable.Range(0, 40).Select(_ => NewEventId()).ToList();
+        var deliveries = ids.Concat(ids.Take(10)).Select(id => inbox.AcceptAsync(Event(id, "payment_intent.succeeded", PaymentIntent("pi_" + id, "acme", latestCharge: "ch_" + id)), new EventMetadata("corr-" + id), default));
+        await Task.WhenAll(deliveries);
+
+        await using var command = db.DataSource.CreateCommand("""
+            SELECT payload->>'stripeEventId' FROM ledger.jobs WHERE type = 'stripe.webhook.process' AND payload->>'stripeEventId' = ANY ($1)
+            UNION ALL
+            SELECT e->>'stripeEventId' FROM ledger.jobs j, jsonb_array_elements(j.payload->'events') e
+             WHERE j.type = 'stripe.webhook.process-batch' AND e->>'stripeEventId' = ANY ($1)
+            """);
+        command.Parameters.Add(new Npgsql.NpgsqlParameter<string[]> { TypedValue = [.. ids] });
+        var scheduled = new List<string>();
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                scheduled.Add(reader.GetString(0));
+            }
+        }
+
+        Assert.Equal(ids.Order(StringComparer.Ordinal), scheduled.Order(StringComparer.Ordinal));
+
+        await Worker(db.DataSource, Processor(_store)).DrainAsync(default);
+        foreach (var id in ids)
+        {
+            await AssertProcessedAsync(id);
+        }
+    }
+
+    [Fact]
     public async Task jobs_for_events_processed_already_complete_in_a_batch_without_writing_again()
     {
-        var ids = await AcceptAsync(4);
-        var worker = new JobWorker(db.DataSource, [new StripeWebhookJobHandler(Processor(_store))]);
+        var ids = await RecordAsBatchAsync(4);
+        var worker = Worker(db.DataSource, Processor(_store));
         await worker.DrainAsync(default);
 
         var rerun = _store.BeginUnitOfWork();

@@ -49,7 +49,7 @@ internal static class WebhookTestSupport
         new(store, new StripeTenantResolver(store.DataSource), new TableWebhookQueue(), TimeProvider.System, NullLogger<StripeWebhookInbox>.Instance);
 
     public static StripeWebhookProcessor Processor(Billing.Ledger.EventStore.EventStore store, params IStripeWebhookApplier[] extra) =>
-        new(store, new StripeTenantResolver(store.DataSource), [new StripeObjectLinker(store.DataSource, TimeProvider.System), .. extra], TimeProvider.System, NullLogger<StripeWebhookProcessor>.Instance);
+        new(store, new StripeTenantResolver(store.DataSource), [new StripeObjectLinker(store.DataSource), .. extra], TimeProvider.System, NullLogger<StripeWebhookProcessor>.Instance);
 
     public static async Task<long> CountAsync(NpgsqlDataSource ds, string sql, params object[] args)
     {

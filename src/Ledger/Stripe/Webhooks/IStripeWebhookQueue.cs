@@ -5,6 +5,13 @@ namespace Billing.Ledger.Stripe.Webhooks;
 /// <summary>Processing work for one recorded Stripe event.</summary>
 public sealed record StripeWebhookWork(string StripeEventId, string TenantId);
 
+/// <summary>One event of a recording batch's processing job, with the correlation id of the
+/// request that delivered it (its processing events carry that id).</summary>
+public sealed record StripeWebhookBatchItem(string StripeEventId, string TenantId, string? CorrelationId);
+
+/// <summary>Processing work for the fresh events of one recording batch (group commit).</summary>
+public sealed record StripeWebhookBatchWork(IReadOnlyList<StripeWebhookBatchItem> Events);
+
 /// <summary>Schedules processing of a recorded event inside the recording unit of work (the
 /// outbox), so an event is never recorded without its processing job or the reverse.</summary>
 public interface IStripeWebhookQueue
@@ -15,4 +22,15 @@ public interface IStripeWebhookQueue
     /// request's correlation id for the job instead of the unit of work's (which several
     /// deliveries of one batch share).</summary>
     void Enqueue(UnitOfWork uow, StripeWebhookWork work, string? correlationId) => Enqueue(uow, work);
+
+    /// <summary>Schedules every fresh event of one recording batch. A queue may schedule them as
+    /// one job (the job queue does: see <see cref="StripeWebhookJobQueue"/>); by default each is
+    /// scheduled on its own.</summary>
+    void EnqueueAll(UnitOfWork uow, IReadOnlyList<StripeWebhookBatchItem> events)
+    {
+        foreach (var e in events)
+        {
+            Enqueue(uow, new StripeWebhookWork(e.StripeEventId, e.TenantId), e.CorrelationId);
+        }
+    }
 }

@@ -7,36 +7,56 @@ namespace Billing.Ledger.Stripe.Webhooks;
 /// <summary>Links the customer, payment intent and charge of a resolved payment or charge event
 /// to its tenant, so later events without metadata (disputes, refunds issued from Stripe's
 /// dashboard) resolve to the same tenant. An object already owned by another tenant is flagged,
-/// never relinked.</summary>
-public sealed class StripeObjectLinker(NpgsqlDataSource dataSource, TimeProvider time) : IStripeWebhookApplier
+/// never relinked. The links go to <see cref="StripeWebhookContext.NewLinks"/>; the processor
+/// writes them with the event's "processed" marker.</summary>
+public sealed class StripeObjectLinker(NpgsqlDataSource dataSource) : IStripeWebhookApplier
 {
     private const string OwnersSql = "SELECT stripe_id, tenant_id FROM ledger.stripe_links WHERE stripe_id = ANY ($1)";
+    private const string OwnersKey = "stripe-link-owners";
 
     public async Task<WebhookApplication?> ApplyAsync(StripeWebhookContext context, UnitOfWork uow, CancellationToken ct)
     {
-        var objectType = context.Received.ObjectType;
-        if (objectType is not ("payment_intent" or "charge"))
+        var links = Candidates(context);
+        if (links.Count == 0)
         {
             return null;
         }
 
-        var links = new List<(string Id, string Kind)>();
-        AddIf(links, context.ObjectText("customer"), "customer");
-        AddIf(links, context.ObjectText("id"), objectType);
-        AddIf(links, objectType == "payment_intent" ? context.ObjectText("latest_charge") : context.ObjectText("payment_intent"), objectType == "payment_intent" ? "charge" : "payment_intent");
-        var owners = await OwnersAsync(links.Select(l => l.Id).ToArray(), ct);
-        var foreign = owners.Where(o => o.Value != context.TenantId).Select(o => $"{o.Key} belongs to tenant {o.Value}").ToList();
+        var owners = context.Lookups.Find<Dictionary<string, string>>(OwnersKey) ?? await OwnersAsync([.. links.Select(l => l.Id)], ct);
+        var foreign = links.Where(l => owners.TryGetValue(l.Id, out var owner) && owner != context.TenantId)
+            .Select(l => $"{l.Id} belongs to tenant {owners[l.Id]}").ToList();
         if (foreign.Count > 0)
         {
             return new WebhookApplication(WebhookOutcome.Flagged, string.Join("; ", foreign));
         }
 
-        foreach (var (id, kind) in links.Where(l => !owners.ContainsKey(l.Id)))
+        context.NewLinks.AddRange(links.Where(l => !owners.ContainsKey(l.Id)));
+        return null;
+    }
+
+    /// <summary>One query for the owners of every object the batch's events reference.</summary>
+    public async Task PrefetchAsync(IReadOnlyList<StripeWebhookContext> batch, CancellationToken ct)
+    {
+        var ids = batch.SelectMany(Candidates).Select(l => l.Id).Distinct(StringComparer.Ordinal).ToArray();
+        if (ids.Length > 0)
         {
-            uow.LinkStripeObject(id, context.TenantId, kind, time.GetUtcNow());
+            batch[0].Lookups.Put(OwnersKey, await OwnersAsync(ids, ct));
+        }
+    }
+
+    private static List<(string Id, string Kind)> Candidates(StripeWebhookContext context)
+    {
+        var links = new List<(string Id, string Kind)>();
+        var objectType = context.Received.ObjectType;
+        if (objectType is not ("payment_intent" or "charge"))
+        {
+            return links;
         }
 
-        return null;
+        AddIf(links, context.ObjectText("customer"), "customer");
+        AddIf(links, context.ObjectText("id"), objectType);
+        AddIf(links, objectType == "payment_intent" ? context.ObjectText("latest_charge") : context.ObjectText("payment_intent"), objectType == "payment_intent" ? "charge" : "payment_intent");
+        return links;
     }
 
     private static void AddIf(List<(string, string)> links, string? id, string kind)

@@ -114,7 +114,8 @@ public sealed partial class StripeWebhookInbox
 
     /// <summary>One unit of work for all fresh events of the batch, so they go to the server in
     /// one round trip. Each append carries its own request's metadata (correlation id, causation
-    /// id = the Stripe event id, actor), and each job its request's correlation id.</summary>
+    /// id = the Stripe event id, actor); their processing is enqueued together (one job for the
+    /// batch on the job queue), each event keeping its request's correlation id.</summary>
     private UnitOfWork? RecordingUnit(List<Delivery> fresh)
     {
         if (fresh.Count == 0)
@@ -129,9 +130,9 @@ public sealed partial class StripeWebhookInbox
             var received = new StripeWebhookReceived(e.Id, e.Type, e.ObjectType, e.ObjectId, e.Livemode, e.Created, tenant.Matched, tenant.ResolvedBy, e.Payload);
             uow.Append(tenant.TenantId, StripeWebhookStreams.StreamId(e.Id), StripeWebhookStreams.StreamType, ExpectedVersion.NoStream,
                 [new NewEvent(StripeWebhookStreams.ReceivedEventId(e.Id), received)], delivery.Metadata);
-            _queue.Enqueue(uow, new StripeWebhookWork(e.Id, tenant.TenantId), delivery.Metadata.CorrelationId);
         }
 
+        _queue.EnqueueAll(uow, [.. fresh.Select(d => new StripeWebhookBatchItem(d.Envelope.Id, d.Tenant.TenantId, d.Metadata.CorrelationId))]);
         return uow;
     }
 }

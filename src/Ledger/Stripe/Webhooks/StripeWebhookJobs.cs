@@ -3,16 +3,38 @@ using Billing.Ledger.Jobs;
 
 namespace Billing.Ledger.Stripe.Webhooks;
 
-/// <summary>Enqueues the processing of a recorded Stripe event on the durable job queue, in the
-/// recording unit of work (the outbox). The dedupe key is the Stripe event id: one job per event.</summary>
+/// <summary>Enqueues the processing of recorded Stripe events on the durable job queue, in the
+/// recording unit of work (the outbox). A lone event gets a job of its own (dedupe key: the
+/// Stripe event id); the fresh events of a recording batch get ONE job together, so a burst of
+/// deliveries costs one job row, one claim and one completion instead of one per event. Each
+/// event is fresh in exactly one batch (the receipt's primary key), so each is in one job.</summary>
 public sealed class StripeWebhookJobQueue : IStripeWebhookQueue
 {
     public static string DedupeKey(string stripeEventId) => "stripe-webhook:" + stripeEventId;
 
+    /// <summary>A batch job is named by its first event, which no other batch can hold.</summary>
+    public static string BatchDedupeKey(string firstStripeEventId) => "stripe-webhook-batch:" + firstStripeEventId;
+
+    /// <summary>The job processing one event on its own.</summary>
+    public static JobRequest Request(StripeWebhookWork work, string? correlationId) =>
+        JobRequest.For(StripeWebhookProcessor.JobType, work, work.TenantId, dedupeKey: DedupeKey(work.StripeEventId), correlationId: correlationId);
+
     public void Enqueue(UnitOfWork uow, StripeWebhookWork work) => Enqueue(uow, work, null);
 
-    public void Enqueue(UnitOfWork uow, StripeWebhookWork work, string? correlationId) =>
-        uow.Enqueue(JobRequest.For(StripeWebhookProcessor.JobType, work, work.TenantId, dedupeKey: DedupeKey(work.StripeEventId), correlationId: correlationId));
+    public void Enqueue(UnitOfWork uow, StripeWebhookWork work, string? correlationId) => uow.Enqueue(Request(work, correlationId));
+
+    public void EnqueueAll(UnitOfWork uow, IReadOnlyList<StripeWebhookBatchItem> events)
+    {
+        if (events.Count == 1)
+        {
+            Enqueue(uow, new StripeWebhookWork(events[0].StripeEventId, events[0].TenantId), events[0].CorrelationId);
+            return;
+        }
+
+        var tenants = events.Select(e => e.TenantId).Distinct(StringComparer.Ordinal).ToList();
+        uow.Enqueue(JobRequest.For(StripeWebhookProcessor.BatchJobType, new StripeWebhookBatchWork(events), tenants.Count == 1 ? tenants[0] : null,
+            dedupeKey: BatchDedupeKey(events[0].StripeEventId), correlationId: events[0].CorrelationId));
+    }
 }
 
 /// <summary>Runs <see cref="StripeWebhookProcessor"/> for queued events; their effects, the
@@ -33,4 +55,18 @@ public sealed class StripeWebhookJobHandler(StripeWebhookProcessor processor) : 
     }
 
     public Task HandleBatchAsync(IReadOnlyList<JobContext> jobs, CancellationToken ct) => processor.ProcessBatchAsync(jobs, ct);
+}
+
+/// <summary>Runs the one job of a recording batch: all its events in one transaction with the
+/// job's completion. Events that cannot be decided, or the whole batch when its transaction
+/// fails, are handed to jobs of their own (<see cref="StripeWebhookJobHandler"/>), where each
+/// retries and dead-letters alone.</summary>
+public sealed class StripeWebhookBatchJobHandler(StripeWebhookProcessor processor) : IJobHandler
+{
+    public string JobType => StripeWebhookProcessor.BatchJobType;
+
+    /// <summary>Only splitting can fail here (the database): retry it like a single event.</summary>
+    public JobPolicy Policy { get; } = new(MaxAttempts: 12, BaseDelay: TimeSpan.FromSeconds(5), MaxDelay: TimeSpan.FromHours(2));
+
+    public Task HandleAsync(JobContext context, CancellationToken ct) => processor.ProcessRecordedBatchAsync(context, ct);
 }

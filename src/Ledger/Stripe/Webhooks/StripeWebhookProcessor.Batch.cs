@@ -10,44 +10,131 @@ public sealed partial class StripeWebhookProcessor
 {
     private const string ProcessedAmongSql = "SELECT stripe_event_id FROM ledger.stripe_webhook_receipts WHERE stripe_event_id = ANY ($1) AND processed_at IS NOT NULL";
 
-    /// <summary>Processes several queued events and completes their jobs in one transaction.
-    /// Each event is decided as in <see cref="ProcessAsync"/>; one whose reading or deciding
-    /// throws is left out (the worker runs its job on its own, where it fails alone). When the
-    /// shared transaction fails (an event processed concurrently, an append error) nothing of
-    /// it is written and the error propagates: every job then runs on its own.</summary>
+    /// <summary>Processes several queued events (one job each) and completes their jobs in one
+    /// transaction (see <see cref="DecideBatchAsync"/>). An event left out keeps its job open:
+    /// the worker runs it on its own, where it fails alone. When the shared transaction fails
+    /// (an event processed concurrently, two events of the batch changing one stream, an append
+    /// error) nothing of it is written and the error propagates: every job then runs on its own.</summary>
     public async Task ProcessBatchAsync(IReadOnlyList<JobContext> jobs, CancellationToken ct)
     {
-        var works = jobs.Select(j => (Job: j, Work: j.Job.Payload<StripeWebhookWork>())).ToList();
-        var done = await ProcessedAmongAsync([.. works.Select(w => w.Work.StripeEventId)], ct);
-        var completions = new List<(JobContext Job, UnitOfWork Work)>(works.Count);
-        var outcomes = new List<(StripeWebhookProcessed Processed, WebhookApplication Application)>(works.Count);
-        foreach (var (job, work) in works)
+        var decision = await DecideBatchAsync([.. jobs.Select(j => new BatchItem(j.Job.Payload<StripeWebhookWork>(), j.Metadata))], jobs[0].Metadata, ct);
+        await JobContext.CompleteAllWithAsync([.. jobs.Where((_, i) => !decision.LeftOut.Contains(i))], decision.Work, ct);
+        LogCompletions(decision);
+    }
+
+    /// <summary>Processes the events of a recording batch's one job in one transaction with the
+    /// job's completion. Events left out, or all of them when that transaction fails, get jobs
+    /// of their own in the completing transaction instead, so each retries and dead-letters
+    /// alone and nothing is lost.</summary>
+    public async Task ProcessRecordedBatchAsync(JobContext job, CancellationToken ct)
+    {
+        var events = job.Job.Payload<StripeWebhookBatchWork>().Events;
+        var items = events.Select(e => new BatchItem(new StripeWebhookWork(e.StripeEventId, e.TenantId), job.Metadata with { CorrelationId = e.CorrelationId })).ToList();
+        try
         {
-            if (done.Contains(work.StripeEventId))
+            var decision = await DecideBatchAsync(items, job.Metadata, ct);
+            foreach (var i in decision.LeftOut)
             {
-                LogSkipped(logger, work.StripeEventId);
-                completions.Add((job, store.BeginUnitOfWork(job.Metadata)));
-                continue;
+                decision.Work.Enqueue(StripeWebhookJobQueue.Request(items[i].Work, items[i].Metadata.CorrelationId));
             }
 
+            await job.CompleteWithAsync(decision.Work, ct);
+            LogCompletions(decision);
+        }
+        catch (Exception ex) when (ex is not (OperationCanceledException or JobLeaseLostException))
+        {
+            LogBatchSplit(logger, ex, job.Job.Id, items.Count);
+            var split = store.BeginUnitOfWork(job.Metadata);
+            foreach (var item in items)
+            {
+                split.Enqueue(StripeWebhookJobQueue.Request(item.Work, item.Metadata.CorrelationId));
+            }
+
+            await job.CompleteWithAsync(split, ct);
+        }
+    }
+
+    /// <summary>Decides a batch set-wise: one query for which events were processed already
+    /// (skipped), one for their received events, one per applier to read ahead what it needs
+    /// (<see cref="IStripeWebhookApplier.PrefetchAsync"/>), then every effect, marker, mark and
+    /// link in ONE unit of work, each event's appends under its own metadata. Each event is
+    /// decided as in <see cref="ProcessAsync"/>; one whose reading or deciding throws is left out.</summary>
+    private async Task<BatchDecision> DecideBatchAsync(IReadOnlyList<BatchItem> items, EventMetadata metadata, CancellationToken ct)
+    {
+        var done = await ProcessedAmongAsync([.. items.Select(i => i.Work.StripeEventId)], ct);
+        foreach (var item in items.Where(i => done.Contains(i.Work.StripeEventId)))
+        {
+            LogSkipped(logger, item.Work.StripeEventId);
+        }
+
+        var pending = Enumerable.Range(0, items.Count).Where(i => !done.Contains(items[i].Work.StripeEventId)).ToList();
+        var received = pending.Count == 0 ? [] : await ReadReceivedAsync([.. pending.Select(i => items[i].Work)], ct);
+        var leftOut = new HashSet<int>();
+        var lookups = new StripeWebhookLookups();
+        var open = new List<(int Index, StripeWebhookContext Context)>(pending.Count);
+        foreach (var i in pending)
+        {
+            if (received.TryGetValue(items[i].Work.StripeEventId, out var e))
+            {
+                open.Add((i, Context(items[i].Work, e, items[i].Metadata, lookups)));
+            }
+            else
+            {
+                LogLeftOut(logger, NotRecorded(items[i].Work), items[i].Work.StripeEventId);
+                leftOut.Add(i);
+            }
+        }
+
+        if (open.Count > 0)
+        {
+            foreach (var applier in _appliers)
+            {
+                await applier.PrefetchAsync([.. open.Select(o => o.Context)], ct);
+            }
+        }
+
+        var work = store.BeginUnitOfWork(metadata);
+        var decided = new List<(StripeWebhookContext Context, StripeWebhookProcessed Processed)>(open.Count);
+        var details = new List<string>(open.Count);
+        foreach (var (index, context) in open)
+        {
             try
             {
-                var (uow, processed, application) = await PrepareAsync(work, job.Metadata, ct);
-                completions.Add((job, uow));
-                outcomes.Add((processed, application));
+                var own = store.BeginUnitOfWork(context.EventMetadata);
+                var (processed, application) = await DecideAsync(context, own, ct);
+                work.Include(own);
+                decided.Add((context, processed));
+                details.Add(application.Detail);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                LogLeftOut(logger, ex, work.StripeEventId);
+                LogLeftOut(logger, ex, context.StripeEventId);
+                leftOut.Add(index);
             }
         }
 
-        await JobContext.CompleteAllWithAsync(completions, ct);
-        foreach (var (processed, application) in outcomes)
+        if (decided.Count > 0)
         {
-            LogCompleted(logger, processed.StripeEventId, processed.Type, processed.Outcome, application.Detail);
+            AddRecords(work, decided);
+        }
+
+        return new BatchDecision(work, leftOut, [.. decided.Select((d, i) => (d.Processed, details[i]))]);
+    }
+
+    private void LogCompletions(BatchDecision decision)
+    {
+        foreach (var (processed, detail) in decision.Completed)
+        {
+            LogCompleted(logger, processed.StripeEventId, processed.Type, processed.Outcome, detail);
         }
     }
+
+    /// <summary>One event of a batch with the metadata its processing events carry.</summary>
+    private sealed record BatchItem(StripeWebhookWork Work, EventMetadata Metadata);
+
+    /// <summary>A decided batch: the unit of work to commit, the items left out (by index) and
+    /// what each decided event's outcome was, for the completion log.</summary>
+    private sealed record BatchDecision(UnitOfWork Work, HashSet<int> LeftOut, IReadOnlyList<(StripeWebhookProcessed Processed, string Detail)> Completed);
 
     private async Task<HashSet<string>> ProcessedAmongAsync(string[] stripeEventIds, CancellationToken ct)
     {
@@ -62,6 +149,9 @@ public sealed partial class StripeWebhookProcessor
 
         return processed;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stripe webhook batch job {JobId} of {Count} events failed; each event gets a job of its own")]
+    private static partial void LogBatchSplit(ILogger logger, Exception exception, long jobId, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stripe webhook {StripeEventId} left out of its processing batch; its job runs on its own")]
     private static partial void LogLeftOut(ILogger logger, Exception exception, string stripeEventId);

@@ -17,6 +17,9 @@ public sealed partial class StripeWebhookProcessor(
 {
     public const string JobType = "stripe.webhook.process";
 
+    /// <summary>The job processing the fresh events of one recording batch together.</summary>
+    public const string BatchJobType = "stripe.webhook.process-batch";
+
     /// <summary>The event types the ledger acts on; any other type is recorded and ignored.</summary>
     public static readonly IReadOnlySet<string> HandledTypes = new HashSet<string>(StringComparer.Ordinal)
     {
@@ -26,7 +29,6 @@ public sealed partial class StripeWebhookProcessor(
     };
 
     private const string ProcessedAtSql = "SELECT processed_at FROM ledger.stripe_webhook_receipts WHERE stripe_event_id = $1";
-    private const string MarkSql = "SELECT ledger.mark_stripe_webhook_processed($1, $2, $3, $4)";
 
     private readonly IReadOnlyList<IStripeWebhookApplier> _appliers = appliers.ToList();
 
@@ -48,7 +50,10 @@ public sealed partial class StripeWebhookProcessor(
             return null;
         }
 
-        var (uow, processed, application) = await PrepareAsync(work, metadata, ct);
+        var context = Context(work, await ReadReceivedAsync(work, ct), metadata, new StripeWebhookLookups());
+        var uow = store.BeginUnitOfWork(metadata);
+        var (processed, application) = await DecideAsync(context, uow, ct);
+        AddRecords(uow, [(context, processed)]);
         try
         {
             await commit(uow, ct);
@@ -66,24 +71,23 @@ public sealed partial class StripeWebhookProcessor(
         return application;
     }
 
-    /// <summary>Reads the received event and decides: the unit of work holding the effects, the
-    /// processed marker (expected at version 1, so a second processing cannot append) and the
-    /// receipt's processed_at.</summary>
-    private async Task<(UnitOfWork Uow, StripeWebhookProcessed Processed, WebhookApplication Application)> PrepareAsync(StripeWebhookWork work, EventMetadata metadata, CancellationToken ct)
+    private static StripeWebhookContext Context(StripeWebhookWork work, StripeWebhookReceived received, EventMetadata metadata, StripeWebhookLookups lookups) =>
+        new(work.TenantId, work.StripeEventId, received.Type, received.Matched, received.StripeCreatedAt, received, metadata) { Lookups = lookups };
+
+    /// <summary>Decides what the event means: its effects go into <paramref name="uow"/>, followed
+    /// by the processed marker (expected at version 1, so a second processing cannot append).
+    /// The receipt's processed_at and the links are added by <see cref="AddRecords"/>.</summary>
+    private async Task<(StripeWebhookProcessed Processed, WebhookApplication Application)> DecideAsync(StripeWebhookContext context, UnitOfWork uow, CancellationToken ct)
     {
-        var received = await ReadReceivedAsync(work, ct);
-        LogStarted(logger, work.StripeEventId, received.Type, work.TenantId);
-        var uow = store.BeginUnitOfWork(metadata);
-        var context = new StripeWebhookContext(work.TenantId, work.StripeEventId, received.Type, received.Matched, received.StripeCreatedAt, received, metadata);
-        var application = await DecideAsync(context, uow, ct);
-        var processed = new StripeWebhookProcessed(work.StripeEventId, received.Type, application.Outcome.ToString().ToLowerInvariant(), application.Detail);
-        uow.Append(work.TenantId, StripeWebhookStreams.StreamId(work.StripeEventId), StripeWebhookStreams.StreamType, ExpectedVersion.Exact(1),
-            [new NewEvent(StripeWebhookStreams.ProcessedEventId(work.StripeEventId), processed)]);
-        uow.AddCommand(MarkCommand(processed, time.GetUtcNow()));
-        return (uow, processed, application);
+        LogStarted(logger, context.StripeEventId, context.Type, context.TenantId);
+        var application = await ApplyAsync(context, uow, ct);
+        var processed = new StripeWebhookProcessed(context.StripeEventId, context.Type, application.Outcome.ToString().ToLowerInvariant(), application.Detail);
+        uow.Append(context.TenantId, StripeWebhookStreams.StreamId(context.StripeEventId), StripeWebhookStreams.StreamType, ExpectedVersion.Exact(1),
+            [new NewEvent(StripeWebhookStreams.ProcessedEventId(context.StripeEventId), processed)]);
+        return (processed, application);
     }
 
-    private async Task<WebhookApplication> DecideAsync(StripeWebhookContext context, UnitOfWork uow, CancellationToken ct)
+    private async Task<WebhookApplication> ApplyAsync(StripeWebhookContext context, UnitOfWork uow, CancellationToken ct)
     {
         if (!HandledTypes.Contains(context.Type))
         {
