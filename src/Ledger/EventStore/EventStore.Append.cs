@@ -115,12 +115,12 @@ public sealed partial class EventStore
     private async Task<IReadOnlyList<AppendResult>?> ExecuteAsync(UnitOfWork uow, NpgsqlConnection connection, NpgsqlTransaction? transaction, bool includeCommands, bool allowBare, CancellationToken ct)
     {
         await using var batch = new NpgsqlBatch(connection, transaction);
-        var recordedAt = RecordedAtOverride();
         var bare = allowBare && transaction is null && includeCommands && uow.Commands.Count == 0
             && uow.Appends.Count == 1 && IsSingleExact(uow.Appends[0], bare: true);
-        foreach (var append in uow.Appends)
+        var commands = BuildAppendCommands(uow, RecordedAtOverride(), bare);
+        foreach (var command in commands)
         {
-            batch.BatchCommands.Add(BuildAppendCommand(append, append.Metadata ?? uow.Metadata, recordedAt, bare));
+            batch.BatchCommands.Add(command.Command);
         }
 
         if (includeCommands)
@@ -131,28 +131,36 @@ public sealed partial class EventStore
             }
         }
 
-        var results = new List<AppendResult>(uow.Appends.Count);
+        var results = new AppendResult?[uow.Appends.Count];
         var current = 0;
         try
         {
-            if (batch.BatchCommands.Count == uow.Appends.Count)
+            if (batch.BatchCommands.Count == commands.Count)
             {
-                // Only append commands, all one SQL text: prepared once per physical connection
-                // (a no-op afterwards), which spares the server parsing and planning the call for
-                // every append. Extra commands are left unprepared: their SQL is the caller's and
-                // may vary, and every distinct prepared text stays on the connection.
+                // Only append commands, each of a constant SQL text (groups pass arrays): prepared
+                // once per physical connection (a no-op afterwards), which spares the server
+                // parsing and planning them on every commit. Extra commands are left unprepared:
+                // their SQL is the caller's and may vary, and every distinct prepared text stays
+                // on the connection.
                 await batch.PrepareAsync(ct);
             }
 
             await using var reader = await batch.ExecuteReaderAsync(ct);
-            foreach (var append in uow.Appends)
+            foreach (var command in commands)
             {
-                if (!await reader.ReadAsync(ct) && bare)
+                if (command.Grouped)
+                {
+                    await ReadGroupAsync(reader, uow, command, results, ct);
+                }
+                else if (!await reader.ReadAsync(ct) && bare)
                 {
                     return null;
                 }
+                else
+                {
+                    results[command.Appends[0]] = ReadResult(reader, uow.Appends[command.Appends[0]], 0);
+                }
 
-                results.Add(new AppendResult(append.TenantId, append.StreamId, reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetBoolean(4)));
                 current++;
                 await reader.NextResultAsync(ct);
             }
@@ -162,7 +170,7 @@ public sealed partial class EventStore
                 // Drain the extra commands' results so their errors surface here.
             }
         }
-        catch (PostgresException ex) when (MapError(ex, batch, uow, current) is { } mapped)
+        catch (PostgresException ex) when (MapError(ex, uow, commands, current) is { } mapped)
         {
             throw mapped;
         }
@@ -179,26 +187,6 @@ public sealed partial class EventStore
             }
         }
 
-        return results;
-    }
-
-    private static EventStoreException? MapError(PostgresException ex, NpgsqlBatch batch, UnitOfWork uow, int current)
-    {
-        // Commands run in order and their results are read in order, so the command whose
-        // result was being read when the error surfaced is the one that failed.
-        var index = ex.BatchCommand is null ? current : batch.BatchCommands.IndexOf(ex.BatchCommand);
-        if (index < 0 || index >= uow.Appends.Count)
-        {
-            return null;
-        }
-
-        var append = uow.Appends[index];
-        return ex.SqlState switch
-        {
-            "LD001" => new WrongExpectedVersionException(append.TenantId, append.StreamId, append.Expected, long.Parse(ex.Hint ?? "0", System.Globalization.CultureInfo.InvariantCulture), ex),
-            "LD002" => new StreamArchivedException(append.TenantId, append.StreamId, ex),
-            "LD003" => new PartialDuplicateAppendException(append.TenantId, append.StreamId, ex),
-            _ => null,
-        };
+        return results.Select(r => r ?? throw new InvalidOperationException("An append returned no result.")).ToList();
     }
 }

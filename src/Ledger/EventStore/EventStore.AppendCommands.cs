@@ -51,9 +51,10 @@ public sealed partial class EventStore
     // nothing is written, no row comes back and the store sends the checked append
     // (ledger.append_to_stream), which raises the wrong-version error or returns the retry's
     // original result. A racing creator still in flight makes the insert wait for its outcome.
-    // Inside larger units of work NoStream appends keep calling the function: such batches carry
-    // the caller's commands and are not prepared, and planning these CTEs per execution costs
-    // more than the function call they save (measured with the webhook benchmark).
+    // Inside larger units of work a lone NoStream append keeps calling the function: such batches
+    // carry the caller's commands and are not prepared, and planning these CTEs per execution
+    // costs more than the function call they save (measured with the webhook benchmark). Two or
+    // more of them share one grouped statement instead (EventStore.AppendGroups.cs).
     private const string BareNewStreamAppendSql = """
         WITH created AS (
             INSERT INTO ledger.streams AS s (tenant_id, stream_id, type, version, created_at)
