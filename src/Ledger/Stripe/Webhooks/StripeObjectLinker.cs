@@ -11,7 +11,7 @@ namespace Billing.Ledger.Stripe.Webhooks;
 /// writes them with the event's "processed" marker.</summary>
 public sealed class StripeObjectLinker(NpgsqlDataSource dataSource) : IStripeWebhookApplier
 {
-    private const string OwnersSql = "SELECT stripe_id, tenant_id FROM ledger.stripe_links WHERE stripe_id = ANY ($1)";
+    private const string OwnersSql = "SELECT stripe_id, tenant_id FROM ledger.stripe_link_owners($1)";
     private const string OwnersKey = "stripe-link-owners";
 
     public async Task<WebhookApplication?> ApplyAsync(StripeWebhookContext context, UnitOfWork uow, CancellationToken ct)

@@ -8,7 +8,7 @@ namespace Billing.Ledger.Stripe.Webhooks;
 
 public sealed partial class StripeWebhookProcessor
 {
-    private const string ProcessedAmongSql = "SELECT stripe_event_id FROM ledger.stripe_webhook_receipts WHERE stripe_event_id = ANY ($1) AND processed_at IS NOT NULL";
+    private const string ProcessedAmongSql = "SELECT * FROM ledger.stripe_webhooks_processed_among($1)";
 
     /// <summary>Processes several queued events (one job each) and completes their jobs in one
     /// transaction (see <see cref="DecideBatchAsync"/>). An event left out keeps its job open:
