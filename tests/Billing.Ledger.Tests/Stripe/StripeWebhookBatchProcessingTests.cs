@@ -110,6 +110,26 @@ public sealed class StripeWebhookBatchProcessingTests(DatabaseFixture db) : ICla
     }
 
     [Fact]
+    public async Task recording_batch_jobs_claimed_together_commit_as_one_transaction()
+    {
+        var first = await RecordAsBatchAsync(3);
+        var second = await RecordAsBatchAsync(4);
+
+        await Worker(db.DataSource, Processor(_store)).DrainAsync(default);
+
+        var all = first.Concat(second).ToList();
+        foreach (var id in all)
+        {
+            await AssertProcessedAsync(id);
+        }
+
+        Assert.Equal(2, await CountAsync(db.DataSource, "SELECT count(*) FROM ledger.jobs WHERE dedupe_key = ANY ($1) AND state = 'completed' AND attempts = 1",
+            (object)new[] { StripeWebhookJobQueue.BatchDedupeKey(first[0]), StripeWebhookJobQueue.BatchDedupeKey(second[0]) }));
+        Assert.Equal(1, await CountAsync(db.DataSource, "SELECT count(DISTINCT tx_id) FROM ledger.events WHERE event_id = ANY ($1)",
+            (object)all.Select(StripeWebhookStreams.ProcessedEventId).ToArray()));
+    }
+
+    [Fact]
     public async Task concurrent_deliveries_give_every_fresh_event_exactly_one_job()
     {
         await using var inbox = new StripeWebhookInbox(_store, new StripeTenantResolver(db.DataSource), new StripeWebhookJobQueue(), TimeProvider.System, NullLogger<StripeWebhookInbox>.Instance);

@@ -60,8 +60,10 @@ public sealed class StripeWebhookJobHandler(StripeWebhookProcessor processor) : 
 /// <summary>Runs the one job of a recording batch: all its events in one transaction with the
 /// job's completion. Events that cannot be decided, or the whole batch when its transaction
 /// fails, are handed to jobs of their own (<see cref="StripeWebhookJobHandler"/>), where each
-/// retries and dead-letters alone.</summary>
-public sealed class StripeWebhookBatchJobHandler(StripeWebhookProcessor processor) : IJobHandler
+/// retries and dead-letters alone. Several such jobs claimed together (a backlog) are decided
+/// and completed as one batch (<see cref="HandleBatchAsync"/>); if that fails, each job runs
+/// on its own.</summary>
+public sealed class StripeWebhookBatchJobHandler(StripeWebhookProcessor processor) : IBatchJobHandler
 {
     public string JobType => StripeWebhookProcessor.BatchJobType;
 
@@ -69,4 +71,6 @@ public sealed class StripeWebhookBatchJobHandler(StripeWebhookProcessor processo
     public JobPolicy Policy { get; } = new(MaxAttempts: 12, BaseDelay: TimeSpan.FromSeconds(5), MaxDelay: TimeSpan.FromHours(2));
 
     public Task HandleAsync(JobContext context, CancellationToken ct) => processor.ProcessRecordedBatchAsync(context, ct);
+
+    public Task HandleBatchAsync(IReadOnlyList<JobContext> jobs, CancellationToken ct) => processor.ProcessRecordedBatchesAsync(jobs, ct);
 }

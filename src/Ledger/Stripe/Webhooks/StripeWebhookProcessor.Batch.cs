@@ -28,8 +28,7 @@ public sealed partial class StripeWebhookProcessor
     /// alone and nothing is lost.</summary>
     public async Task ProcessRecordedBatchAsync(JobContext job, CancellationToken ct)
     {
-        var events = job.Job.Payload<StripeWebhookBatchWork>().Events;
-        var items = events.Select(e => new BatchItem(new StripeWebhookWork(e.StripeEventId, e.TenantId), job.Metadata with { CorrelationId = e.CorrelationId })).ToList();
+        var items = Items(job);
         try
         {
             var decision = await DecideBatchAsync(items, job.Metadata, ct);
@@ -53,6 +52,28 @@ public sealed partial class StripeWebhookProcessor
             await job.CompleteWithAsync(split, ct);
         }
     }
+
+    /// <summary>Several recording batches' jobs (a backlog claimed at once) decided as one batch
+    /// and completed in one transaction; events left out get jobs of their own in it. When that
+    /// transaction fails nothing is written and the error propagates: the worker then runs each
+    /// job on its own (<see cref="ProcessRecordedBatchAsync"/>).</summary>
+    public async Task ProcessRecordedBatchesAsync(IReadOnlyList<JobContext> jobs, CancellationToken ct)
+    {
+        var items = jobs.SelectMany(Items).ToList();
+        var decision = await DecideBatchAsync(items, jobs[0].Metadata, ct);
+        foreach (var i in decision.LeftOut)
+        {
+            decision.Work.Enqueue(StripeWebhookJobQueue.Request(items[i].Work, items[i].Metadata.CorrelationId));
+        }
+
+        await JobContext.CompleteAllWithAsync(jobs, decision.Work, ct);
+        LogCompletions(decision);
+    }
+
+    /// <summary>A recording batch job's events, each with its delivery's correlation id.</summary>
+    private static List<BatchItem> Items(JobContext job) =>
+        [.. job.Job.Payload<StripeWebhookBatchWork>().Events.Select(e =>
+            new BatchItem(new StripeWebhookWork(e.StripeEventId, e.TenantId), job.Metadata with { CorrelationId = e.CorrelationId }))];
 
     /// <summary>Decides a batch set-wise: one query for which events were processed already
     /// (skipped), one for their received events, one per applier to read ahead what it needs
