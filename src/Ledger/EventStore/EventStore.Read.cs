@@ -156,11 +156,22 @@ public sealed partial class EventStore
         reader.IsDBNull(11) ? null : reader.GetString(11),
         reader.GetFieldValue<DateTimeOffset>(12));
 
+    /// <summary>The row's headers and metadata without deserialising its data, which becomes
+    /// <see cref="EventDataNotRead.Instance"/> (for readers that asked for headers only; the type
+    /// is the upcast one, as <see cref="Materialize"/> would give).</summary>
+    public RecordedEvent MaterializeHeaders(in StoredEventRow row) =>
+        Recorded(row, Registry.CurrentWireName(row.Type), EventDataNotRead.Instance);
+
     /// <summary>Deserialises a row. Most events carry no headers: parsing <c>{}</c> is skipped.
     /// Thread-safe (the registry is only read).</summary>
     public RecordedEvent Materialize(in StoredEventRow row)
     {
         var (type, data) = Registry.Deserialize(row.Type, row.Data);
+        return Recorded(row, type, data);
+    }
+
+    private static RecordedEvent Recorded(in StoredEventRow row, string type, object data)
+    {
         var headers = row.Metadata == "{}" ? null : JsonSerializer.Deserialize<Dictionary<string, string>>(row.Metadata, EventTypeRegistry.JsonOptions);
         var metadata = row.CorrelationId is null && row.CausationId is null && row.Actor is null && headers is not { Count: > 0 }
             ? EventMetadata.Empty

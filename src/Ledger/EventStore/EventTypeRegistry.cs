@@ -87,6 +87,19 @@ public sealed class EventTypeRegistry
         return (wireName, Materialize(wireName, JsonSerializer.Deserialize(json, TypeOf(wireName), JsonOptions)));
     }
 
+    /// <summary>The wire name an event stored as <paramref name="wireName"/> reads as, after its
+    /// upcasters (what <see cref="Deserialize"/> returns), without touching its data.</summary>
+    public string CurrentWireName(string wireName)
+    {
+        var hops = 0;
+        while (_upcasters.TryGetValue(wireName, out var step) && ++hops <= 32)
+        {
+            wireName = step.To;
+        }
+
+        return wireName;
+    }
+
     private Type TypeOf(string wireName) =>
         _byName.TryGetValue(wireName, out var type) ? type : throw new UnknownEventTypeException(wireName);
 

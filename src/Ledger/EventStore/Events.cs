@@ -23,6 +23,19 @@ public sealed record RecordedEvent(
     public LogPosition Position => new(TxId, GlobalPosition);
 }
 
+/// <summary>The data of an event read without its payload (a header-only read, e.g. for a
+/// projection that declares it uses headers only).</summary>
+public sealed class EventDataNotRead
+{
+    public static EventDataNotRead Instance { get; } = new();
+
+    private EventDataNotRead()
+    {
+    }
+
+    public override string ToString() => "(data not read)";
+}
+
 /// <summary>The outcome of appending to one stream.</summary>
 public sealed record AppendResult(
     string TenantId,

@@ -31,6 +31,13 @@ public interface IProjection
 
     /// <summary>Turns a batch of events (in commit order) into SQL commands on the writer.</summary>
     void Apply(IReadOnlyList<ProjectedEvent> events, IProjectionWriter writer);
+
+    /// <summary>False for a projection that uses only events' headers (ids, stream, version,
+    /// type, metadata): the async daemon then reads pages without their payloads, which the
+    /// server does not render and the daemon does not deserialise, and
+    /// <see cref="ProjectedEvent.Data"/> is <see cref="Billing.Ledger.EventStore.EventDataNotRead.Instance"/>.
+    /// Inline, rebuild and as-of runs still pass the data.</summary>
+    bool ReadsEventData => true;
 }
 
 /// <summary>Where a projection's SQL goes. Table names resolve to the live table
@@ -81,6 +88,9 @@ public abstract class EventProjection : IProjection
     public abstract IReadOnlyCollection<string>? EventTypes { get; }
 
     public abstract IReadOnlyList<ReadModelTable> Tables { get; }
+
+    /// <inheritdoc cref="IProjection.ReadsEventData"/>
+    public virtual bool ReadsEventData => true;
 
     public void Apply(IReadOnlyList<ProjectedEvent> events, IProjectionWriter writer)
     {

@@ -33,7 +33,7 @@ internal sealed partial class ProjectionAgent
             return false;
         }
 
-        var page = await _log.ReadAsync(new LogQuery(progress.Checkpoint, options.PageSize, settled, registration.Projection.EventTypes), null, null, ct);
+        var page = await _log.ReadAsync(new LogQuery(progress.Checkpoint, options.PageSize, settled, registration.Projection.EventTypes, WithData: registration.Projection.ReadsEventData), null, null, ct);
         var next = page.Count == options.PageSize ? page[^1].GlobalPosition : settled;
         var events = page.Select(ProjectedEvent.From).ToList();
         try

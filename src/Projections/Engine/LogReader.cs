@@ -8,20 +8,24 @@ namespace Billing.Projections.Engine;
 /// <see cref="After"/> and at most up to <see cref="UpTo"/>, which must be a settled position
 /// (<see cref="LogFence"/>) unless the caller holds a lock that keeps writers out.</summary>
 /// <param name="MaxRecordedAt">As-of by time: only events recorded at or before it.</param>
+/// <param name="WithData">False: headers only, each event's data is <see cref="EventDataNotRead.Instance"/>.</param>
 internal sealed record LogQuery(
     long After,
     int Limit,
     long? UpTo,
     IReadOnlyCollection<string>? Types = null,
     string? TenantId = null,
-    DateTimeOffset? MaxRecordedAt = null);
+    DateTimeOffset? MaxRecordedAt = null,
+    bool WithData = true);
 
 /// <summary>Reads pages of the log for the daemon, rebuilds, as-of builds and catch-ups.</summary>
 internal sealed class LogReader(EventStore store)
 {
     // Same column order as the event store's reader, so EventStore.ReadEvent materialises rows.
-    private const string Sql = """
-        SELECT global_position, tx_id, event_id, tenant_id, stream_id, version, type, data::text, metadata::text,
+    // {0} is the data column: the payload as text, or 'null' for a header-only read (the server
+    // then neither renders nor sends payloads).
+    private const string SqlFormat = """
+        SELECT global_position, tx_id, event_id, tenant_id, stream_id, version, type, {0}, metadata::text,
                correlation_id, causation_id, actor, recorded_at
           FROM ledger.events
          WHERE global_position > $1
@@ -33,6 +37,9 @@ internal sealed class LogReader(EventStore store)
          LIMIT $6
         """;
 
+    private static readonly string Sql = string.Format(System.Globalization.CultureInfo.InvariantCulture, SqlFormat, "data::text");
+    private static readonly string HeadersSql = string.Format(System.Globalization.CultureInfo.InvariantCulture, SqlFormat, "'null'::text");
+
     public EventStore Store => store;
 
     public async Task<IReadOnlyList<RecordedEvent>> ReadAsync(LogQuery query, NpgsqlConnection? connection, NpgsqlTransaction? tx, CancellationToken ct)
@@ -42,7 +49,7 @@ internal sealed class LogReader(EventStore store)
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            events.Add(Materialize(reader));
+            events.Add(query.WithData ? Materialize(reader) : store.MaterializeHeaders(EventStore.ReadRow(reader)));
         }
 
         return events;
@@ -56,7 +63,8 @@ internal sealed class LogReader(EventStore store)
     /// <summary>The query as a command, for callers that stream its rows.</summary>
     public NpgsqlCommand CreateCommand(LogQuery query, NpgsqlConnection? connection, NpgsqlTransaction? tx)
     {
-        var command = connection is null ? store.DataSource.CreateCommand(Sql) : new NpgsqlCommand(Sql, connection, tx);
+        var sql = query.WithData ? Sql : HeadersSql;
+        var command = connection is null ? store.DataSource.CreateCommand(sql) : new NpgsqlCommand(sql, connection, tx);
         var p = command.Parameters;
         p.Add(new NpgsqlParameter<long> { TypedValue = query.After });
         p.Add(new NpgsqlParameter { Value = query.UpTo ?? (object)DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });

@@ -24,6 +24,9 @@ public sealed class StreamActivityProjection : EventProjection, IBulkRebuildProj
 
     public override IReadOnlyCollection<string>? EventTypes => null;
 
+    /// <summary>Only headers are used: the daemon skips every payload (a Stripe webhook's is ~1.4 KB).</summary>
+    public override bool ReadsEventData => false;
+
     public override IReadOnlyList<ReadModelTable> Tables { get; } =
     [
         new(TableName, """
