@@ -2,32 +2,39 @@ namespace Billing.Projections.StreamActivity;
 
 /// <summary>Sample projection and the pattern to copy: one row per stream with how many events
 /// it holds and what the last one was (<c>rm.stream_activity</c>, see docs/read-models.md).
-/// Every write is guarded by <c>last_version &lt; $version</c>, so it may run inline and a
-/// replayed event changes nothing. A rebuild folds the log in memory the same way (one row per
-/// stream) and writes the rows by binary COPY.</summary>
-public sealed class StreamActivityProjection : EventProjection, IBulkRebuildProjection
+/// Set-based: a batch is folded per stream in memory and written as ONE multi-row upsert (every
+/// event of the log passes through here, so one statement per event would dominate the daemon's
+/// cost). Every write is guarded by <c>last_version &lt; $version</c> and counts only versions
+/// above the stored one, so it may run inline and a replayed event changes nothing. A rebuild
+/// folds the log the same way and writes the rows by binary COPY. Uses headers only, so the
+/// daemon reads no payloads for it.</summary>
+public sealed class StreamActivityProjection : IBulkRebuildProjection
 {
     public const string TableName = "stream_activity";
 
+    // One row per stream of the batch: versions first..last of a stream are contiguous in a
+    // batch (a stream's versions take increasing log positions, and a batch is a position range
+    // or one unit of work), so the events above the stored last_version number
+    // last - greatest(stored, first - 1), with first - 1 = last_version - event_count.
     private const string UpsertSql = """
         INSERT INTO {0} AS t (tenant_id, stream_id, event_count, last_version, last_type, last_event_id)
-        VALUES ($1, $2, 1, $3, $4, $5)
+        SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::uuid[])
         ON CONFLICT (tenant_id, stream_id) DO UPDATE
-           SET event_count = t.event_count + 1,
+           SET event_count = t.event_count + excluded.last_version - greatest(t.last_version, excluded.last_version - excluded.event_count),
                last_version = excluded.last_version,
                last_type = excluded.last_type,
                last_event_id = excluded.last_event_id
          WHERE t.last_version < excluded.last_version
         """;
 
-    public override string Name => "stream_activity";
+    public string Name => "stream_activity";
 
-    public override IReadOnlyCollection<string>? EventTypes => null;
+    public IReadOnlyCollection<string>? EventTypes => null;
 
     /// <summary>Only headers are used: the daemon skips every payload (a Stripe webhook's is ~1.4 KB).</summary>
-    public override bool ReadsEventData => false;
+    public bool ReadsEventData => false;
 
-    public override IReadOnlyList<ReadModelTable> Tables { get; } =
+    public IReadOnlyList<ReadModelTable> Tables { get; } =
     [
         new(TableName, """
             tenant_id     text   NOT NULL,
@@ -39,8 +46,24 @@ public sealed class StreamActivityProjection : EventProjection, IBulkRebuildProj
             """, "tenant_id, stream_id"),
     ];
 
-    protected override void Apply(ProjectedEvent e, IProjectionWriter writer) =>
-        writer.Execute(string.Format(System.Globalization.CultureInfo.InvariantCulture, UpsertSql, writer.Table(TableName)), e.TenantId, e.StreamId, e.Version, e.Type, e.EventId);
+    public void Apply(IReadOnlyList<ProjectedEvent> events, IProjectionWriter writer)
+    {
+        var fold = new Fold();
+        fold.Add(events);
+        if (fold.Rows == 0)
+        {
+            return;
+        }
+
+        var rows = fold.Streams;
+        writer.Execute(string.Format(System.Globalization.CultureInfo.InvariantCulture, UpsertSql, writer.Table(TableName)),
+            rows.Select(r => r.Key.Tenant).ToArray(),
+            rows.Select(r => r.Key.Stream).ToArray(),
+            rows.Select(r => r.Value.Count).ToArray(),
+            rows.Select(r => r.Value.Version).ToArray(),
+            rows.Select(r => r.Value.Type).ToArray(),
+            rows.Select(r => r.Value.EventId).ToArray());
+    }
 
     public IProjectionFold StartFold() => new Fold();
 
@@ -50,6 +73,8 @@ public sealed class StreamActivityProjection : EventProjection, IBulkRebuildProj
         private readonly Dictionary<(string Tenant, string Stream), (long Count, long Version, string Type, Guid EventId)> _streams = [];
 
         public long Rows => _streams.Count;
+
+        public IReadOnlyDictionary<(string Tenant, string Stream), (long Count, long Version, string Type, Guid EventId)> Streams => _streams;
 
         public void Add(IReadOnlyList<ProjectedEvent> events)
         {
