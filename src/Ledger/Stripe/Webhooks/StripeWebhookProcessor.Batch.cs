@@ -32,11 +32,7 @@ public sealed partial class StripeWebhookProcessor
         try
         {
             var decision = await DecideBatchAsync(items, job.Metadata, ct);
-            foreach (var i in decision.LeftOut)
-            {
-                decision.Work.Enqueue(StripeWebhookJobQueue.Request(items[i].Work, items[i].Metadata.CorrelationId));
-            }
-
+            EnqueueOwnJobs(decision.Work, decision.LeftOut.Select(i => items[i]));
             await job.CompleteWithAsync(decision.Work, ct);
             LogCompletions(decision);
         }
@@ -44,11 +40,7 @@ public sealed partial class StripeWebhookProcessor
         {
             LogBatchSplit(logger, ex, job.Job.Id, items.Count);
             var split = store.BeginUnitOfWork(job.Metadata);
-            foreach (var item in items)
-            {
-                split.Enqueue(StripeWebhookJobQueue.Request(item.Work, item.Metadata.CorrelationId));
-            }
-
+            EnqueueOwnJobs(split, items);
             await job.CompleteWithAsync(split, ct);
         }
     }
@@ -61,13 +53,19 @@ public sealed partial class StripeWebhookProcessor
     {
         var items = jobs.SelectMany(Items).ToList();
         var decision = await DecideBatchAsync(items, jobs[0].Metadata, ct);
-        foreach (var i in decision.LeftOut)
-        {
-            decision.Work.Enqueue(StripeWebhookJobQueue.Request(items[i].Work, items[i].Metadata.CorrelationId));
-        }
-
+        EnqueueOwnJobs(decision.Work, decision.LeftOut.Select(i => items[i]));
         await JobContext.CompleteAllWithAsync(jobs, decision.Work, ct);
         LogCompletions(decision);
+    }
+
+    /// <summary>Hands events to per-event jobs (<see cref="StripeWebhookJobHandler"/>) in
+    /// <paramref name="work"/>, each keeping its delivery's correlation id.</summary>
+    private static void EnqueueOwnJobs(UnitOfWork work, IEnumerable<BatchItem> items)
+    {
+        foreach (var item in items)
+        {
+            work.Enqueue(StripeWebhookJobQueue.Request(item.Work, item.Metadata.CorrelationId));
+        }
     }
 
     /// <summary>A recording batch job's events, each with its delivery's correlation id.</summary>
