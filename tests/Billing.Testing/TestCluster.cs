@@ -36,8 +36,13 @@ public static class TestCluster
 
             RemoveAbandonedClusters();
             var dir = Path.Combine(Path.GetTempPath(), "billing-test-" + Guid.NewGuid().ToString("N")[..12]);
+            await File.WriteAllTextAsync(OwnerFile(dir), ProcessIdentity(Environment.ProcessId));
             _cluster = await EmbeddedPostgres.StartAsync(new EmbeddedPostgresOptions(dir, Persistent: false, Durable: false, MaxConnections: 400));
-            AppDomain.CurrentDomain.ProcessExit += (_, _) => _cluster.StopOnExit();
+            AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+            {
+                _cluster.StopOnExit();
+                File.Delete(OwnerFile(dir));
+            };
             _adminConnectionString = _cluster.ConnectionString();
             return _adminConnectionString;
         }
@@ -47,9 +52,12 @@ public static class TestCluster
         }
     }
 
-    /// <summary>Deletes clusters of earlier test runs whose server is gone (a run killed before
-    /// its exit handler ran). Clusters of test processes still running are left alone.</summary>
-    private static void RemoveAbandonedClusters()
+    /// <summary>Deletes clusters of earlier test runs that nobody uses any more: those whose server
+    /// is gone (a run whose exit handler did not finish) and those whose test process is gone
+    /// while their server still runs (a run killed outright: the server is stopped first).
+    /// Clusters of test processes still running are left alone, and so are empty socket
+    /// directories younger than ten minutes (a server may be starting in one).</summary>
+    public static void RemoveAbandonedClusters()
     {
         foreach (var dir in Directory.GetDirectories(Path.GetTempPath(), "billing-test-*"))
         {
@@ -64,6 +72,29 @@ public static class TestCluster
                 continue;
             }
         }
+
+        foreach (var owner in Directory.GetFiles(Path.GetTempPath(), "billing-test-*.owner"))
+        {
+            if (!Directory.Exists(owner[..^".owner".Length]))
+            {
+                File.Delete(owner);
+            }
+        }
+
+        foreach (var socket in Directory.GetDirectories(Path.GetTempPath(), "billing-pg-*"))
+        {
+            try
+            {
+                if (!Directory.EnumerateFileSystemEntries(socket).Any() && Directory.GetLastWriteTimeUtc(socket) < DateTime.UtcNow.AddMinutes(-10))
+                {
+                    Directory.Delete(socket);
+                }
+            }
+            catch (IOException)
+            {
+                continue;
+            }
+        }
     }
 
     private static void RemoveIfAbandoned(string dir)
@@ -71,18 +102,68 @@ public static class TestCluster
         var pidFile = Path.Combine(dir, "postmaster.pid");
         if (File.Exists(pidFile) && int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), out var pid) && Directory.Exists($"/proc/{pid}"))
         {
+            if (!OwnerIsGone(dir))
+            {
+                return;
+            }
+
+            StopServer(dir);
+        }
+        else if (Directory.GetLastWriteTimeUtc(dir) >= DateTime.UtcNow.AddMinutes(-10))
+        {
             return;
         }
 
-        if (Directory.GetLastWriteTimeUtc(dir) < DateTime.UtcNow.AddMinutes(-10))
+        Directory.Delete(dir, recursive: true);
+        File.Delete(OwnerFile(dir));
+        var socket = EmbeddedPostgres.SocketDirectoryFor(dir);
+        if (Directory.Exists(socket))
         {
-            Directory.Delete(dir, recursive: true);
-            var socket = EmbeddedPostgres.SocketDirectoryFor(dir);
-            if (Directory.Exists(socket))
-            {
-                Directory.Delete(socket, recursive: true);
-            }
+            Directory.Delete(socket, recursive: true);
         }
+    }
+
+    /// <summary>Beside the data directory (which belongs to the server's user): the test process
+    /// that started the cluster.</summary>
+    public static string OwnerFile(string dir) => dir + ".owner";
+
+    /// <summary>A process id with its start time (/proc/{pid}/stat field 22), so a reused pid is
+    /// not taken for the owner.</summary>
+    private static string ProcessIdentity(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        return pid + " " + stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[19];
+    }
+
+    /// <summary>True when the cluster records an owner and that process no longer exists. A
+    /// cluster without an owner file (older runs) is never taken for abandoned while it runs.</summary>
+    private static bool OwnerIsGone(string dir)
+    {
+        var owner = OwnerFile(dir);
+        if (!File.Exists(owner) || File.ReadAllText(owner).Split(' ') is not [var pidText, _] || !int.TryParse(pidText, out var pid))
+        {
+            return false;
+        }
+
+        try
+        {
+            return ProcessIdentity(pid) != File.ReadAllText(owner);
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+    }
+
+    private static void StopServer(string dir)
+    {
+        var pgCtl = Path.Combine(PostgresBinaries.FindBinDirectory() ?? throw new PostgresBinariesNotFoundException(), "pg_ctl");
+        string[] args = ["-D", dir, "-m", "immediate", "-w", "-t", "30", "stop"];
+        var start = Environment.UserName == "root" ? new System.Diagnostics.ProcessStartInfo("runuser", ["-u", "postgres", "--", pgCtl, .. args]) : new System.Diagnostics.ProcessStartInfo(pgCtl, args);
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        using var process = System.Diagnostics.Process.Start(start)!;
+        process.WaitForExit();
     }
 
     /// <summary>Creates a fresh, empty database and returns its connection string.</summary>
