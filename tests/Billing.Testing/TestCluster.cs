@@ -130,7 +130,7 @@ public static class TestCluster
 
     /// <summary>A process id with its start time (/proc/{pid}/stat field 22), so a reused pid is
     /// not taken for the owner.</summary>
-    private static string ProcessIdentity(int pid)
+    public static string ProcessIdentity(int pid)
     {
         var stat = File.ReadAllText($"/proc/{pid}/stat");
         return pid + " " + stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[19];

@@ -20,8 +20,7 @@ public sealed class TestClusterCleanupTests
     private static async Task<string> DeadProcessIdentityAsync()
     {
         using var process = Process.Start(new ProcessStartInfo("sleep", ["0.2"]))!;
-        var stat = await File.ReadAllTextAsync($"/proc/{process.Id}/stat");
-        var identity = process.Id + " " + stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[19];
+        var identity = TestCluster.ProcessIdentity(process.Id);
         await process.WaitForExitAsync();
         return identity;
     }
@@ -58,8 +57,7 @@ public sealed class TestClusterCleanupTests
     public async Task a_cluster_whose_owner_still_runs_is_left_alone()
     {
         var (server, dir) = await StartAsync();
-        var stat = await File.ReadAllTextAsync($"/proc/{Environment.ProcessId}/stat");
-        await File.WriteAllTextAsync(TestCluster.OwnerFile(dir), Environment.ProcessId + " " + stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[19]);
+        await File.WriteAllTextAsync(TestCluster.OwnerFile(dir), TestCluster.ProcessIdentity(Environment.ProcessId));
         try
         {
             TestCluster.RemoveAbandonedClusters();

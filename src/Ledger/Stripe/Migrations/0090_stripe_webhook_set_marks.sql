@@ -90,3 +90,12 @@ AS $$
     SELECT r.stripe_event_id FROM ledger.stripe_webhook_receipts r
      WHERE r.stripe_event_id = ANY (p_event_ids) AND r.processed_at IS NOT NULL;
 $$;
+
+-- One linking rule: the single-object form (used outside webhook processing, e.g. by the
+-- collection job) is the set form with one element.
+CREATE OR REPLACE FUNCTION ledger.link_stripe_object(p_stripe_id text, p_tenant text, p_kind text, p_at timestamptz)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM ledger.link_stripe_objects(ARRAY[p_stripe_id], ARRAY[p_tenant], ARRAY[p_kind], p_at);
+END;
+$$;

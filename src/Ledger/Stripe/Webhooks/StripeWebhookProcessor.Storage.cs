@@ -18,13 +18,8 @@ public sealed partial class StripeWebhookProcessor
     private const string MarkSql = "SELECT ledger.mark_stripe_webhooks_processed($1, $2, $3, $4)";
     private const string LinkSql = "SELECT ledger.link_stripe_objects($1, $2, $3, $4)";
 
-    private async Task<StripeWebhookReceived> ReadReceivedAsync(StripeWebhookWork work, CancellationToken ct)
-    {
-        var events = await store.ReadStreamAsync(work.TenantId, StripeWebhookStreams.StreamId(work.StripeEventId), new StreamReadOptions(1, 1), ct);
-        return events is [{ Data: StripeWebhookReceived received }]
-            ? received
-            : throw NotRecorded(work);
-    }
+    private async Task<StripeWebhookReceived> ReadReceivedAsync(StripeWebhookWork work, CancellationToken ct) =>
+        (await ReadReceivedAsync([work], ct)).TryGetValue(work.StripeEventId, out var received) ? received : throw NotRecorded(work);
 
     /// <summary>The received events of a batch, in one query, by their deterministic event ids;
     /// an event missing (or recorded for another tenant) is absent from the answer.</summary>
