@@ -5,14 +5,9 @@ namespace Billing.Ledger.Jobs;
 
 internal sealed partial class JobTable
 {
-    private const string CompleteManySql = """
-        UPDATE ledger.jobs j
-           SET state = 'completed', completed_at = $1, updated_at = $1,
-               locked_by = NULL, lease_token = NULL, lease_until = NULL
-          FROM unnest($2::bigint[], $3::uuid[]) AS c(id, token)
-         WHERE j.id = c.id AND j.lease_token = c.token AND j.state = 'running'
-        RETURNING j.id
-        """;
+    // Set-wise in a function that pins an index plan (migration 0096): prepared as a top-level
+    // UPDATE ... FROM unnest, a plan cached while ledger.jobs was small scanned the whole table.
+    private const string CompleteManySql = "SELECT * FROM ledger.complete_jobs($1, $2, $3)";
 
     private const string CompleteOneSql = """
         UPDATE ledger.jobs

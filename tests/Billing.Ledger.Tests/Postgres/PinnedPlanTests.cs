@@ -1,0 +1,122 @@
+using Billing.Ledger.EventStore;
+using Billing.Ledger.Jobs;
+using Billing.Ledger.Tests.Jobs;
+using Billing.Ledger.Tests.EventStore;
+using Billing.Testing;
+using Npgsql;
+
+namespace Billing.Ledger.Tests.Postgres;
+
+/// <summary>The set-wise statements of the hot paths keep probing by key however small their
+/// tables were when the connection prepared them (migrations 0095, 0096). Each test runs its
+/// statements often enough on one connection, with the Host's auto-prepare settings, for
+/// PostgreSQL to cache a generic plan while the tables are nearly empty, then grows the table to
+/// 20,000 rows and counts, inside one transaction on that connection, the sequential scans the
+/// next execution started (<c>pg_stat_get_xact_numscans</c>). Planned as plain top-level
+/// statements, the cached plans hashed a full scan of the table on every call. Each test first
+/// analyzes its tables while they are small, as autovacuum does on a young install.</summary>
+[Collection(JobsCollection.Name)]
+public sealed class PinnedPlanTests(DatabaseFixture db) : IClassFixture<DatabaseFixture>, IAsyncLifetime
+{
+    private const int Rounds = 10;
+    private NpgsqlDataSource _oneConnection = null!;
+
+    public Task InitializeAsync()
+    {
+        // One physical connection, prepared after two uses: the plans the later statements run
+        // are the ones cached while the tables were small.
+        var settings = new NpgsqlConnectionStringBuilder(db.ConnectionString) { MaxPoolSize = 1, MaxAutoPrepare = 256, AutoPrepareMinUsages = 2 };
+        _oneConnection = NpgsqlDataSource.Create(settings.ConnectionString);
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync() => await _oneConnection.DisposeAsync();
+
+    [Fact]
+    public async Task grouped_appends_probe_streams_and_events_by_key_after_the_tables_grew()
+    {
+        var store = new Billing.Ledger.EventStore.EventStore(_oneConnection, new EventTypeRegistry().RegisterAssembly(typeof(ThingHappened).Assembly));
+        await GrowAsync("ANALYZE ledger.streams, ledger.events");
+        for (var round = 0; round < Rounds; round++)
+        {
+            await GroupAsync(store, null, null);
+        }
+
+        await GrowAsync("""
+            INSERT INTO ledger.streams (tenant_id, stream_id, type, version, created_at)
+            SELECT 'bulk', 'bulk-' || g, 'thing', 1, now() FROM generate_series(1, 20000) g;
+            INSERT INTO ledger.events (event_id, tenant_id, stream_id, version, type, data)
+            SELECT gen_random_uuid(), 'bulk', 'bulk-' || g, 1, 'thing', '{}' FROM generate_series(1, 20000) g;
+            """);
+
+        await using var connection = await _oneConnection.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        var before = store.GroupedAppendStatements;
+        await GroupAsync(store, connection, transaction);
+
+        Assert.Equal(2, store.GroupedAppendStatements - before);
+        Assert.Equal((0L, 0L), (await SeqScansAsync(connection, transaction, "ledger.streams"), await SeqScansAsync(connection, transaction, "ledger.events")));
+        await transaction.CommitAsync();
+    }
+
+    [Fact]
+    public async Task completing_claimed_jobs_probes_the_job_table_by_key_after_it_grew()
+    {
+        var clock = JobTestKit.NewClock();
+        var type = JobTestKit.NewType("pinned");
+        var queue = new JobQueue(_oneConnection, clock);
+        var table = new JobTable(_oneConnection, clock, "pinned-plan");
+        await GrowAsync("ANALYZE ledger.jobs");
+        for (var round = 0; round < Rounds; round++)
+        {
+            await queue.EnqueueAsync(JobTestKit.Request(type), default);
+            await queue.EnqueueAsync(JobTestKit.Request(type), default);
+            var claimed = await table.ClaimAsync([type], 2, TimeSpan.FromMinutes(5), default);
+            Assert.Equal(2, (await table.CompleteManyAsync(claimed, default)).Count);
+        }
+
+        await GrowAsync("""
+            INSERT INTO ledger.jobs (type, payload, tenant_id, run_at, state, completed_at, created_at, updated_at)
+            SELECT 'bulk.done', '{}', 'bulk', now(), 'completed', now(), now(), now() FROM generate_series(1, 20000);
+            """);
+
+        await queue.EnqueueAsync(JobTestKit.Request(type), default);
+        await queue.EnqueueAsync(JobTestKit.Request(type), default);
+        var last = await table.ClaimAsync([type], 2, TimeSpan.FromMinutes(5), default);
+        await using var connection = await _oneConnection.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+
+        var completed = await table.CompleteManyInAsync(last, connection, transaction, default);
+
+        Assert.Equal(last.Select(j => j.Job.Id).ToHashSet(), completed);
+        Assert.Equal(0L, await SeqScansAsync(connection, transaction, "ledger.jobs"));
+        await transaction.CommitAsync();
+    }
+
+    /// <summary>A NoStream group of two new streams, then an Exact(1) group on the same two.</summary>
+    private static async Task GroupAsync(Billing.Ledger.EventStore.EventStore store, NpgsqlConnection? connection, NpgsqlTransaction? transaction)
+    {
+        var streams = Enumerable.Range(0, 2).Select(_ => "pinned-" + Guid.NewGuid().ToString("N")[..8]).ToArray();
+        foreach (var expected in new[] { ExpectedVersion.NoStream, ExpectedVersion.Exact(1) })
+        {
+            var uow = streams.Aggregate(store.BeginUnitOfWork(), (u, s) => u.Append("acme", s, "thing", expected, [NewEvent.For(new ThingHappened(s, 1, "EUR"))]));
+            var results = connection is null ? await uow.CommitAsync() : await uow.CommitAsync(connection, transaction!);
+            Assert.All(results, r => Assert.False(r.Duplicate));
+        }
+    }
+
+    /// <summary>Runs <paramref name="sql"/> on another connection (the fixture's).</summary>
+    private async Task GrowAsync(string sql)
+    {
+        await using var command = db.DataSource.CreateCommand(sql);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Sequential scans of <paramref name="table"/> this transaction started so far.</summary>
+    private static async Task<long> SeqScansAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string table)
+    {
+        await using var command = new NpgsqlCommand("SELECT pg_stat_get_xact_numscans($1::regclass)", connection, transaction);
+        command.Parameters.AddWithValue(table);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+}
