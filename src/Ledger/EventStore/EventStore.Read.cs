@@ -22,12 +22,13 @@ public sealed partial class EventStore
          ORDER BY version
         """;
 
-    private const string ReadByIdSql = $"SELECT {Columns} FROM ledger.events WHERE event_id = ANY ($1)";
+    // The set-wise reads run in functions that pin index plans (migration 0097): as prepared
+    // statements, plans cached while the log was small scanned all of it.
+    private const string ReadByIdSql = $"SELECT {Columns} FROM ledger.events_by_ids($1)";
 
     private const string ReadStreamsSql = $"""
         SELECT {Columns}
-          FROM ledger.events
-         WHERE (tenant_id, stream_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+          FROM ledger.events_of_streams($1, $2)
          ORDER BY tenant_id, stream_id, version
         """;
 

@@ -60,6 +60,41 @@ public sealed class PinnedPlanTests(DatabaseFixture db) : IClassFixture<Database
     }
 
     [Fact]
+    public async Task reading_events_by_id_and_by_stream_probes_the_log_by_key_after_it_grew()
+    {
+        var store = new Billing.Ledger.EventStore.EventStore(_oneConnection, new EventTypeRegistry().RegisterAssembly(typeof(ThingHappened).Assembly));
+        await GrowAsync("ANALYZE ledger.streams, ledger.events");
+        string[] streams = ["reads-a-" + Guid.NewGuid().ToString("N")[..8], "reads-b-" + Guid.NewGuid().ToString("N")[..8]];
+        foreach (var stream in streams)
+        {
+            await store.BeginUnitOfWork().Append("acme", stream, "thing", ExpectedVersion.NoStream, [NewEvent.For(new ThingHappened(stream, 1, "EUR")), NewEvent.For(new ThingHappened(stream, 2, "EUR"))]).CommitAsync();
+        }
+
+        var ids = (await store.ReadStreamsAsync([.. streams.Select(s => ("acme", s))])).Values.SelectMany(e => e).Select(e => e.EventId).ToList();
+        for (var round = 0; round < Rounds; round++)
+        {
+            Assert.Equal(4, (await store.ReadEventsAsync(ids)).Count);
+            Assert.Equal(4, (await store.ReadStreamsAsync([.. streams.Select(s => ("acme", s))])).Values.Sum(e => e.Count));
+        }
+
+        await GrowAsync("""
+            INSERT INTO ledger.events (event_id, tenant_id, stream_id, version, type, data)
+            SELECT gen_random_uuid(), 'bulk-reads', 'bulk-' || g, 1, 'thing', '{}' FROM generate_series(1, 20000) g;
+            """);
+
+        // The reads take their own connection (the only one): count through the shared
+        // statistics, flushed on that connection before and after.
+        var before = await FlushedSeqScansAsync("ledger.events");
+        var byId = await store.ReadEventsAsync(ids);
+        var byStream = await store.ReadStreamsAsync([.. streams.Select(s => ("acme", s))]);
+        var seqScans = await FlushedSeqScansAsync("ledger.events") - before;
+
+        Assert.Equal(ids.Order(), byId.Select(e => e.EventId).Order());
+        Assert.All(byStream.Values, events => Assert.Equal([1L, 2L], events.Select(e => e.Version)));
+        Assert.Equal(0L, seqScans);
+    }
+
+    [Fact]
     public async Task completing_claimed_jobs_probes_the_job_table_by_key_after_it_grew()
     {
         var clock = JobTestKit.NewClock();
@@ -110,6 +145,20 @@ public sealed class PinnedPlanTests(DatabaseFixture db) : IClassFixture<Database
     {
         await using var command = db.DataSource.CreateCommand(sql);
         await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Sequential scans of <paramref name="table"/> in the shared statistics, after the
+    /// one connection flushed what it counted so far.</summary>
+    private async Task<long> FlushedSeqScansAsync(string table)
+    {
+        await using (var flush = _oneConnection.CreateCommand("SELECT pg_stat_force_next_flush()"))
+        {
+            await flush.ExecuteNonQueryAsync();
+        }
+
+        await using var count = _oneConnection.CreateCommand("SELECT pg_stat_get_numscans($1::regclass)");
+        count.Parameters.AddWithValue(table);
+        return (long)(await count.ExecuteScalarAsync())!;
     }
 
     /// <summary>Sequential scans of <paramref name="table"/> this transaction started so far.</summary>
