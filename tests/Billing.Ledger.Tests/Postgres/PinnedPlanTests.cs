@@ -1,5 +1,6 @@
 using Billing.Ledger.EventStore;
 using Billing.Ledger.Jobs;
+using Billing.Ledger.Stripe.Webhooks;
 using Billing.Ledger.Tests.Jobs;
 using Billing.Ledger.Tests.EventStore;
 using Billing.Testing;
@@ -92,6 +93,34 @@ public sealed class PinnedPlanTests(DatabaseFixture db) : IClassFixture<Database
         Assert.Equal(ids.Order(), byId.Select(e => e.EventId).Order());
         Assert.All(byStream.Values, events => Assert.Equal([1L, 2L], events.Select(e => e.Version)));
         Assert.Equal(0L, seqScans);
+    }
+
+    [Fact]
+    public async Task resolving_a_tenant_from_linked_objects_probes_links_and_tenants_by_key_after_they_grew()
+    {
+        var resolver = new StripeTenantResolver(_oneConnection);
+        var customer = "cus_pinned_" + Guid.NewGuid().ToString("N")[..8];
+        await GrowAsync($"INSERT INTO ledger.stripe_links (stripe_id, tenant_id, kind) VALUES ('{customer}', 'acme', 'customer'); ANALYZE ledger.stripe_links, rm.tenants");
+        var json = """{"id":"evt_pinned","object":"event","type":"charge.refunded","created":1767225600,"livemode":false,"data":{"object":{"id":"ch_pinned","object":"charge","customer":"CUSTOMER","metadata":{}}}}""";
+        var envelope = StripeWebhookEnvelope.Parse(System.Text.Encoding.UTF8.GetBytes(json.Replace("CUSTOMER", customer, StringComparison.Ordinal)));
+        for (var round = 0; round < Rounds; round++)
+        {
+            var warm = await resolver.ResolveAsync(envelope, default);
+            Assert.Equal(("acme", "link:cus"), (warm.TenantId, warm.ResolvedBy));
+        }
+
+        await GrowAsync("""
+            INSERT INTO ledger.stripe_links (stripe_id, tenant_id, kind) SELECT 'ch_bulk_' || g, 'bulk', 'charge' FROM generate_series(1, 20000) g;
+            INSERT INTO rm.tenants (tenant_id, name, plan_id, currency, billing_email, time_zone, stripe_customer_id, created_at, updated_at, version)
+            SELECT 'bulk-' || g, 'Bulk', 'starter', 'EUR', 'b@example.com', 'UTC', 'cus_bulk_' || g, now(), now(), 1 FROM generate_series(1, 20000) g;
+            """);
+
+        var before = (await FlushedSeqScansAsync("ledger.stripe_links"), await FlushedSeqScansAsync("rm.tenants"));
+        var resolved = await resolver.ResolveAsync(envelope, default);
+        var after = (await FlushedSeqScansAsync("ledger.stripe_links"), await FlushedSeqScansAsync("rm.tenants"));
+
+        Assert.Equal(("acme", true), (resolved.TenantId, resolved.Matched));
+        Assert.Equal(before, after);
     }
 
     [Fact]

@@ -15,11 +15,8 @@ public sealed record TenantResolution(string TenantId, bool Matched, string Reso
 /// (<c>rm.tenants.stripe_customer_id</c>: customers created outside the ledger), else unmatched.</summary>
 public sealed class StripeTenantResolver(NpgsqlDataSource dataSource)
 {
-    private const string LookupSql = """
-        SELECT stripe_id, tenant_id FROM ledger.stripe_links WHERE stripe_id = ANY ($1)
-        UNION
-        SELECT stripe_customer_id, tenant_id FROM rm.tenants WHERE stripe_customer_id = ANY ($1)
-        """;
+    // Both sources in one function with an index plan pinned (migration 0098).
+    private const string LookupSql = "SELECT stripe_id, tenant_id FROM ledger.stripe_tenant_candidates($1)";
 
     public async Task<TenantResolution> ResolveAsync(StripeWebhookEnvelope e, CancellationToken ct)
     {
