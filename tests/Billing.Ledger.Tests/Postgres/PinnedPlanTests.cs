@@ -9,11 +9,12 @@ using Npgsql;
 namespace Billing.Ledger.Tests.Postgres;
 
 /// <summary>The set-wise statements of the hot paths keep probing by key however small their
-/// tables were when the connection prepared them (migrations 0095, 0096). Each test runs its
+/// tables were when the connection prepared them (migrations 0095-0098). Each test runs its
 /// statements often enough on one connection, with the Host's auto-prepare settings, for
 /// PostgreSQL to cache a generic plan while the tables are nearly empty, then grows the table to
 /// 20,000 rows and counts, inside one transaction on that connection, the sequential scans the
-/// next execution started (<c>pg_stat_get_xact_numscans</c>). Planned as plain top-level
+/// next execution started (<c>pg_stat_get_xact_numscans</c>, or the shared counters flushed
+/// before and after when the statement takes a connection of its own). Planned as plain top-level
 /// statements, the cached plans hashed a full scan of the table on every call. Each test first
 /// analyzes its tables while they are small, as autovacuum does on a young install.</summary>
 [Collection(JobsCollection.Name)]
@@ -37,13 +38,13 @@ public sealed class PinnedPlanTests(DatabaseFixture db) : IClassFixture<Database
     public async Task grouped_appends_probe_streams_and_events_by_key_after_the_tables_grew()
     {
         var store = new Billing.Ledger.EventStore.EventStore(_oneConnection, new EventTypeRegistry().RegisterAssembly(typeof(ThingHappened).Assembly));
-        await GrowAsync("ANALYZE ledger.streams, ledger.events");
+        await OnFixtureConnectionAsync("ANALYZE ledger.streams, ledger.events");
         for (var round = 0; round < Rounds; round++)
         {
             await GroupAsync(store, null, null);
         }
 
-        await GrowAsync("""
+        await OnFixtureConnectionAsync("""
             INSERT INTO ledger.streams (tenant_id, stream_id, type, version, created_at)
             SELECT 'bulk', 'bulk-' || g, 'thing', 1, now() FROM generate_series(1, 20000) g;
             INSERT INTO ledger.events (event_id, tenant_id, stream_id, version, type, data)
@@ -64,7 +65,7 @@ public sealed class PinnedPlanTests(DatabaseFixture db) : IClassFixture<Database
     public async Task reading_events_by_id_and_by_stream_probes_the_log_by_key_after_it_grew()
     {
         var store = new Billing.Ledger.EventStore.EventStore(_oneConnection, new EventTypeRegistry().RegisterAssembly(typeof(ThingHappened).Assembly));
-        await GrowAsync("ANALYZE ledger.streams, ledger.events");
+        await OnFixtureConnectionAsync("ANALYZE ledger.streams, ledger.events");
         string[] streams = ["reads-a-" + Guid.NewGuid().ToString("N")[..8], "reads-b-" + Guid.NewGuid().ToString("N")[..8]];
         foreach (var stream in streams)
         {
@@ -78,7 +79,7 @@ public sealed class PinnedPlanTests(DatabaseFixture db) : IClassFixture<Database
             Assert.Equal(4, (await store.ReadStreamsAsync([.. streams.Select(s => ("acme", s))])).Values.Sum(e => e.Count));
         }
 
-        await GrowAsync("""
+        await OnFixtureConnectionAsync("""
             INSERT INTO ledger.events (event_id, tenant_id, stream_id, version, type, data)
             SELECT gen_random_uuid(), 'bulk-reads', 'bulk-' || g, 1, 'thing', '{}' FROM generate_series(1, 20000) g;
             """);
@@ -100,7 +101,7 @@ public sealed class PinnedPlanTests(DatabaseFixture db) : IClassFixture<Database
     {
         var resolver = new StripeTenantResolver(_oneConnection);
         var customer = "cus_pinned_" + Guid.NewGuid().ToString("N")[..8];
-        await GrowAsync($"INSERT INTO ledger.stripe_links (stripe_id, tenant_id, kind) VALUES ('{customer}', 'acme', 'customer'); ANALYZE ledger.stripe_links, rm.tenants");
+        await OnFixtureConnectionAsync($"INSERT INTO ledger.stripe_links (stripe_id, tenant_id, kind) VALUES ('{customer}', 'acme', 'customer'); ANALYZE ledger.stripe_links, rm.tenants");
         var json = """{"id":"evt_pinned","object":"event","type":"charge.refunded","created":1767225600,"livemode":false,"data":{"object":{"id":"ch_pinned","object":"charge","customer":"CUSTOMER","metadata":{}}}}""";
         var envelope = StripeWebhookEnvelope.Parse(System.Text.Encoding.UTF8.GetBytes(json.Replace("CUSTOMER", customer, StringComparison.Ordinal)));
         for (var round = 0; round < Rounds; round++)
@@ -109,7 +110,7 @@ public sealed class PinnedPlanTests(DatabaseFixture db) : IClassFixture<Database
             Assert.Equal(("acme", "link:cus"), (warm.TenantId, warm.ResolvedBy));
         }
 
-        await GrowAsync("""
+        await OnFixtureConnectionAsync("""
             INSERT INTO ledger.stripe_links (stripe_id, tenant_id, kind) SELECT 'ch_bulk_' || g, 'bulk', 'charge' FROM generate_series(1, 20000) g;
             INSERT INTO rm.tenants (tenant_id, name, plan_id, currency, billing_email, time_zone, stripe_customer_id, created_at, updated_at, version)
             SELECT 'bulk-' || g, 'Bulk', 'starter', 'EUR', 'b@example.com', 'UTC', 'cus_bulk_' || g, now(), now(), 1 FROM generate_series(1, 20000) g;
@@ -130,7 +131,7 @@ public sealed class PinnedPlanTests(DatabaseFixture db) : IClassFixture<Database
         var type = JobTestKit.NewType("pinned");
         var queue = new JobQueue(_oneConnection, clock);
         var table = new JobTable(_oneConnection, clock, "pinned-plan");
-        await GrowAsync("ANALYZE ledger.jobs");
+        await OnFixtureConnectionAsync("ANALYZE ledger.jobs");
         for (var round = 0; round < Rounds; round++)
         {
             await queue.EnqueueAsync(JobTestKit.Request(type), default);
@@ -139,7 +140,7 @@ public sealed class PinnedPlanTests(DatabaseFixture db) : IClassFixture<Database
             Assert.Equal(2, (await table.CompleteManyAsync(claimed, default)).Count);
         }
 
-        await GrowAsync("""
+        await OnFixtureConnectionAsync("""
             INSERT INTO ledger.jobs (type, payload, tenant_id, run_at, state, completed_at, created_at, updated_at)
             SELECT 'bulk.done', '{}', 'bulk', now(), 'completed', now(), now(), now() FROM generate_series(1, 20000);
             """);
@@ -170,7 +171,7 @@ public sealed class PinnedPlanTests(DatabaseFixture db) : IClassFixture<Database
     }
 
     /// <summary>Runs <paramref name="sql"/> on another connection (the fixture's).</summary>
-    private async Task GrowAsync(string sql)
+    private async Task OnFixtureConnectionAsync(string sql)
     {
         await using var command = db.DataSource.CreateCommand(sql);
         await command.ExecuteNonQueryAsync();
