@@ -108,13 +108,22 @@ public sealed class CollectionFixture : DatabaseFixture
         Emulator.Webhooks.EventsOfType(type).Single(e => e.Json.Contains($"\"id\":\"{objectId}\"", StringComparison.Ordinal));
 }
 
-/// <summary>Keeps the processing work of recorded events in memory; duplicates that rolled back
-/// are kept too, so processing them proves a second run of one event changes nothing.</summary>
+/// <summary>Keeps the processing work of recorded events in memory. Being in memory, it cannot
+/// tell which deliveries the recording transaction appended (the job queue can), so duplicates
+/// are kept too: processing them proves a second run of one event changes nothing.</summary>
 public sealed class CapturingWebhookQueue : IStripeWebhookQueue
 {
     private readonly ConcurrentQueue<StripeWebhookWork> _work = new();
 
     public void Enqueue(UnitOfWork uow, StripeWebhookWork work) => _work.Enqueue(work);
+
+    public void EnqueueRecorded(UnitOfWork uow, IReadOnlyList<StripeWebhookBatchItem> events)
+    {
+        foreach (var e in events)
+        {
+            _work.Enqueue(new StripeWebhookWork(e.StripeEventId, e.TenantId));
+        }
+    }
 
     public IReadOnlyList<StripeWebhookWork> Drain()
     {

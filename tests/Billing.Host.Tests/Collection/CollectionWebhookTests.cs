@@ -89,7 +89,8 @@ public sealed class CollectionWebhookTests(CollectionFixture world) : IClassFixt
 
         var refund = Assert.Single((await world.InvoiceEventsAsync(tenant, invoiceId)).OfType<InvoiceRefunded>());
         Assert.Equal(1_000, refund.AmountMinor);
-        Assert.Empty(again);
+        // The redelivery's work (kept by the capturing queue) is skipped: processed already.
+        Assert.All(again, Assert.Null);
         Assert.Equal(InvoiceStatuses.PartiallyRefunded, (await world.InvoiceAsync(tenant, invoiceId)).Status);
     }
 

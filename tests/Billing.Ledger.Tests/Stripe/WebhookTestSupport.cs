@@ -15,6 +15,17 @@ internal sealed class TableWebhookQueue : IStripeWebhookQueue
 
     public void Enqueue(UnitOfWork uow, StripeWebhookWork work) =>
         uow.AddCommand("INSERT INTO public.test_webhook_jobs (stripe_event_id, tenant_id) VALUES ($1, $2)", work.StripeEventId, work.TenantId);
+
+    /// <summary>As the job queue does: only the events this transaction appends get a job.</summary>
+    public void EnqueueRecorded(UnitOfWork uow, IReadOnlyList<StripeWebhookBatchItem> events)
+    {
+        foreach (var e in events)
+        {
+            uow.AddCommand(
+                "INSERT INTO public.test_webhook_jobs (stripe_event_id, tenant_id) SELECT $1, $2 WHERE EXISTS (SELECT 1 FROM ledger.events WHERE event_id = $3 AND tx_id = pg_current_xact_id())",
+                e.StripeEventId, e.TenantId, StripeWebhookStreams.ReceivedEventId(e.StripeEventId));
+        }
+    }
 }
 
 internal static class WebhookTestSupport

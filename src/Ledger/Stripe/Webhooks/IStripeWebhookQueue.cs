@@ -16,6 +16,14 @@ public sealed record StripeWebhookBatchWork(IReadOnlyList<StripeWebhookBatchItem
 /// outbox), so an event is never recorded without its processing job or the reverse.</summary>
 public interface IStripeWebhookQueue
 {
+    /// <summary>What the inbox calls: schedules, in <paramref name="uow"/>, processing for those
+    /// of <paramref name="events"/> whose <c>stripe.webhook_received.v1</c> this unit of work
+    /// appends (events.tx_id is the committing transaction's id). The inbox calls it before it
+    /// knows which deliveries are duplicates (receipts, appends and jobs go to the server in one
+    /// round trip), so a queue must not schedule the others: a duplicate's event was appended,
+    /// and scheduled, by the transaction that recorded its first copy.</summary>
+    void EnqueueRecorded(UnitOfWork uow, IReadOnlyList<StripeWebhookBatchItem> events);
+
     void Enqueue(UnitOfWork uow, StripeWebhookWork work);
 
     /// <summary>As <see cref="Enqueue(UnitOfWork, StripeWebhookWork)"/>, with the delivering

@@ -78,9 +78,14 @@ public sealed partial class StripeWebhookInbox
         delivery.Outcome.TrySetException(ex);
     }
 
-    /// <summary>One transaction: the receipts set-wise, then the fresh events and their jobs in
-    /// one unit of work, then one commit. Answers are given only after the commit; copies inside
-    /// the batch are answered as duplicates of their first copy.</summary>
+    /// <summary>One round trip, one implicit transaction: the receipts (set-wise, a copy already
+    /// recorded is skipped), every distinct delivery's <c>stripe.webhook_received.v1</c> append at
+    /// NoStream, and the processing job for the events this transaction appended. The event
+    /// store's append is idempotent on the event id (derived from the Stripe event id), so its
+    /// results tell which deliveries are fresh, with no read first: a copy recorded earlier (or
+    /// by a concurrent batch, whose commit the append waits for) comes back as a duplicate.
+    /// Answers are given only after the commit; copies inside the batch are answered as
+    /// duplicates of their first copy.</summary>
     private async Task CommitAsync(IReadOnlyList<Delivery> batch)
     {
         var firsts = new Dictionary<string, Delivery>(batch.Count, StringComparer.Ordinal);
@@ -90,41 +95,31 @@ public sealed partial class StripeWebhookInbox
         }
 
         var ordered = firsts.Values.OrderBy(d => d.Envelope.Id, StringComparer.Ordinal).ToList();
-        HashSet<string> fresh;
-        UnitOfWork? uow;
-        await using (var connection = await _store.DataSource.OpenConnectionAsync(CancellationToken.None))
-        await using (var transaction = await connection.BeginTransactionAsync(CancellationToken.None))
+        var results = await RecordingUnit(ordered, _time.GetUtcNow()).CommitAsync(CancellationToken.None);
+        var fresh = new HashSet<string>(ordered.Count, StringComparer.Ordinal);
+        for (var i = 0; i < ordered.Count; i++)
         {
-            fresh = await InsertReceiptsAsync(connection, transaction, ordered, _time.GetUtcNow());
-            uow = RecordingUnit([.. ordered.Where(d => fresh.Contains(d.Envelope.Id))]);
-            if (uow is not null)
+            if (!results[i].Duplicate)
             {
-                await uow.CommitAsync(connection, transaction, CancellationToken.None);
+                fresh.Add(ordered[i].Envelope.Id);
             }
-
-            await transaction.CommitAsync(CancellationToken.None);
         }
 
-        uow?.NotifyCommitted();
         foreach (var delivery in batch)
         {
             delivery.Answer(duplicate: !(fresh.Contains(delivery.Envelope.Id) && ReferenceEquals(firsts[delivery.Envelope.Id], delivery)));
         }
     }
 
-    /// <summary>One unit of work for all fresh events of the batch, so they go to the server in
-    /// one round trip. Each append carries its own request's metadata (correlation id, causation
-    /// id = the Stripe event id, actor); their processing is enqueued together (one job for the
-    /// batch on the job queue), each event keeping its request's correlation id.</summary>
-    private UnitOfWork? RecordingUnit(List<Delivery> fresh)
+    /// <summary>The batch's unit of work: one append per distinct event (in event-id order, the
+    /// appends' results in the same order), each with its own request's metadata (correlation
+    /// id, causation id = the Stripe event id, actor); the receipts; and the queue's scheduling
+    /// of the appended ones (one job for the batch on the job queue), each event keeping its
+    /// request's correlation id.</summary>
+    private UnitOfWork RecordingUnit(List<Delivery> ordered, DateTimeOffset now)
     {
-        if (fresh.Count == 0)
-        {
-            return null;
-        }
-
-        var uow = _store.BeginUnitOfWork(fresh[0].Metadata);
-        foreach (var delivery in fresh)
+        var uow = _store.BeginUnitOfWork(ordered[0].Metadata);
+        foreach (var delivery in ordered)
         {
             var (e, tenant) = (delivery.Envelope, delivery.Tenant);
             var received = new StripeWebhookReceived(e.Id, e.Type, e.ObjectType, e.ObjectId, e.Livemode, e.Created, tenant.Matched, tenant.ResolvedBy, e.Payload);
@@ -132,7 +127,8 @@ public sealed partial class StripeWebhookInbox
                 [new NewEvent(StripeWebhookStreams.ReceivedEventId(e.Id), received)], delivery.Metadata);
         }
 
-        _queue.EnqueueAll(uow, [.. fresh.Select(d => new StripeWebhookBatchItem(d.Envelope.Id, d.Tenant.TenantId, d.Metadata.CorrelationId))]);
+        uow.AddCommand(ReceiptsCommand(ordered, now));
+        _queue.EnqueueRecorded(uow, [.. ordered.Select(d => new StripeWebhookBatchItem(d.Envelope.Id, d.Tenant.TenantId, d.Metadata.CorrelationId))]);
         return uow;
     }
 }

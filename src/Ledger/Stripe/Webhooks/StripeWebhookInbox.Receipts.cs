@@ -5,10 +5,12 @@ namespace Billing.Ledger.Stripe.Webhooks;
 
 public sealed partial class StripeWebhookInbox
 {
-    // Set-wise dedupe: a receipt already committed, or inserted by a concurrent transaction that
-    // then commits, is skipped (ON CONFLICT waits for that transaction), so the rows returned are
-    // exactly the events this transaction records. Rows are inserted in event-id order: two
-    // batches sharing events lock their receipts in the same order and cannot deadlock.
+    // The receipts of a batch, set-wise. A receipt already committed, or inserted by a concurrent
+    // transaction that then commits, is skipped (ON CONFLICT waits for that transaction), exactly
+    // as the append of its event is a duplicate then. Rows are inserted in event-id order, after
+    // the appends (which take their stream rows in the same order): two batches sharing events
+    // meet first on a stream row, and the later waits there for the earlier's commit, so they
+    // cannot deadlock.
     private const string InsertReceiptsSql = """
         INSERT INTO ledger.stripe_webhook_receipts
             (stripe_event_id, type, tenant_id, stream_id, matched, livemode, object_id, stripe_created_at, received_at)
@@ -16,12 +18,11 @@ public sealed partial class StripeWebhookInbox
           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::boolean[], $7::text[], $8::timestamptz[])
                AS r(id, type, tenant_id, stream_id, matched, livemode, object_id, created)
         ON CONFLICT (stripe_event_id) DO NOTHING
-        RETURNING stripe_event_id
         """;
 
-    private static async Task<HashSet<string>> InsertReceiptsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, List<Delivery> ordered, DateTimeOffset now)
+    private static NpgsqlBatchCommand ReceiptsCommand(List<Delivery> ordered, DateTimeOffset now)
     {
-        await using var command = new NpgsqlCommand(InsertReceiptsSql, connection, transaction);
+        var command = new NpgsqlBatchCommand(InsertReceiptsSql);
         var p = command.Parameters;
         p.Add(TextArray(ordered.Select(d => d.Envelope.Id)));
         p.Add(TextArray(ordered.Select(d => d.Envelope.Type)));
@@ -32,14 +33,7 @@ public sealed partial class StripeWebhookInbox
         p.Add(TextArray(ordered.Select(d => d.Envelope.ObjectId)));
         p.Add(new NpgsqlParameter<DateTimeOffset[]> { TypedValue = [.. ordered.Select(d => d.Envelope.Created)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
         p.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        var fresh = new HashSet<string>(ordered.Count, StringComparer.Ordinal);
-        await using var reader = await command.ExecuteReaderAsync(CancellationToken.None);
-        while (await reader.ReadAsync(CancellationToken.None))
-        {
-            fresh.Add(reader.GetString(0));
-        }
-
-        return fresh;
+        return command;
     }
 
     private static NpgsqlParameter<string?[]> TextArray(IEnumerable<string?> values) =>

@@ -14,7 +14,8 @@ public sealed record StripeWebhookReceipt(string StripeEventId, string Type, str
 /// <c>StripeWebhookInbox.Batch.cs</c>): one transaction and one WAL flush for every delivery
 /// waiting at that moment instead of one each. A caller's task completes only after its
 /// delivery's transaction committed; a duplicate, however many copies arrive at once and in
-/// whichever batches, is resolved by the receipt's primary key and answered as a duplicate.</summary>
+/// whichever batches, is resolved by the idempotent append of its event (whose id derives from
+/// the Stripe event id) and answered as a duplicate.</summary>
 public sealed partial class StripeWebhookInbox : IAsyncDisposable, IDisposable
 {
     /// <summary>Deliveries committed in one transaction at most.</summary>

@@ -1,5 +1,8 @@
+using System.Text.Json;
 using Billing.Ledger.EventStore;
 using Billing.Ledger.Jobs;
+using Npgsql;
+using NpgsqlTypes;
 
 namespace Billing.Ledger.Stripe.Webhooks;
 
@@ -22,6 +25,43 @@ public sealed class StripeWebhookJobQueue : IStripeWebhookQueue
     public void Enqueue(UnitOfWork uow, StripeWebhookWork work) => Enqueue(uow, work, null);
 
     public void Enqueue(UnitOfWork uow, StripeWebhookWork work, string? correlationId) => uow.Enqueue(Request(work, correlationId));
+
+    /// <summary>One statement in the recording batch (migration 0099): of the events given (in
+    /// Stripe event id order), those the transaction appended get one job, per-event or batch as
+    /// in <see cref="EnqueueAll"/>. The payloads are serialized here, as every job's are.</summary>
+    public void EnqueueRecorded(UnitOfWork uow, IReadOnlyList<StripeWebhookBatchItem> events)
+    {
+        if (events.Count == 0)
+        {
+            return;
+        }
+
+        var command = new NpgsqlBatchCommand(EnqueueRecordedSql);
+        var p = command.Parameters;
+        p.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. events.Select(e => StripeWebhookStreams.ReceivedEventId(e.StripeEventId))], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+        p.Add(Texts(events.Select(e => e.StripeEventId)));
+        p.Add(Texts(events.Select(e => e.TenantId)));
+        p.Add(Texts(events.Select(e => e.CorrelationId ?? uow.Metadata.CorrelationId)));
+        p.Add(Jsons(events.Select(e => JsonSerializer.Serialize(new StripeWebhookWork(e.StripeEventId, e.TenantId), Job.JsonOptions))));
+        p.Add(Jsons(events.Select(e => JsonSerializer.Serialize(e, Job.JsonOptions))));
+        p.Add(new NpgsqlParameter<string> { TypedValue = StripeWebhookProcessor.JobType });
+        p.Add(new NpgsqlParameter<string> { TypedValue = DedupeKey("") });
+        p.Add(new NpgsqlParameter<string> { TypedValue = StripeWebhookProcessor.BatchJobType });
+        p.Add(new NpgsqlParameter<string> { TypedValue = BatchDedupeKey("") });
+        p.Add(new NpgsqlParameter<string> { TypedValue = Job.JsonOptions.PropertyNamingPolicy?.ConvertName(nameof(StripeWebhookBatchWork.Events)) ?? nameof(StripeWebhookBatchWork.Events) });
+        p.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = uow.Clock.GetUtcNow(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        uow.AddCommand(command);
+        uow.EnqueuesDueJob = true;
+    }
+
+    private const string EnqueueRecordedSql =
+        "SELECT ledger.enqueue_recorded_stripe_webhooks($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+
+    private static NpgsqlParameter<string?[]> Texts(IEnumerable<string?> values) =>
+        new() { TypedValue = [.. values], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text };
+
+    private static NpgsqlParameter<string[]> Jsons(IEnumerable<string> values) =>
+        new() { TypedValue = [.. values], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb };
 
     public void EnqueueAll(UnitOfWork uow, IReadOnlyList<StripeWebhookBatchItem> events)
     {
