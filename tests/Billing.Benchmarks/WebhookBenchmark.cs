@@ -46,6 +46,8 @@ public sealed partial class WebhookBenchmark : IBenchmark
         await database.CheckpointAsync(ct);
         var counts = new DeliveryCounts();
         var http = await RunHttpAsync(host, database, counts, firstWarmup, duration, ct);
+        // Not in the diagnosis run: without background services nothing processes.
+        var backlog = bare ? null : await MeasureBacklogAsync(database, ct);
         await database.CheckpointAsync(ct);
         var inbox = await RunInboxAsync(host, database, warmup, duration, ct);
         await database.CheckpointAsync(ct);
@@ -68,6 +70,11 @@ public sealed partial class WebhookBenchmark : IBenchmark
         {
             Print("HTTP floor: bad signature, 400 (no DB)", floor);
         }
+        if (backlog is not null)
+        {
+            Console.WriteLine(backlog);
+        }
+
         var ratio = http.ItemsPerSecond / raw.ItemsPerSecond;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"new events stored {counts.Fresh:N0}, duplicates acknowledged {counts.Duplicates:N0} (whole run, warm-up included); HTTP / raw INSERT = {ratio:0.00}"));

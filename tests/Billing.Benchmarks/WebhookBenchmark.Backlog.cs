@@ -1,0 +1,39 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Billing.Benchmarks;
+
+/// <summary>What acceptance left to processing: the accepted-per-second figure says how fast
+/// deliveries are acknowledged, not how fast they are processed (asynchronously, by the Host's
+/// job workers). Right after the HTTP case this counts the receipts not processed yet and waits,
+/// polling with a deadline, until the workers have processed them all, so a reader sees the
+/// processing lag the measured acceptance rate leaves behind.</summary>
+public sealed partial class WebhookBenchmark
+{
+    private const string UnprocessedSql = "SELECT count(*) FROM ledger.stripe_webhook_receipts WHERE processed_at IS NULL";
+
+    private static async Task<string> MeasureBacklogAsync(BenchDatabase database, CancellationToken ct)
+    {
+        var backlog = await UnprocessedAsync(database, ct);
+        var clock = Stopwatch.StartNew();
+        var deadline = TimeSpan.FromMinutes(3);
+        var left = backlog;
+        while (left > 0 && clock.Elapsed < deadline)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(100), ct);
+            left = await UnprocessedAsync(database, ct);
+        }
+
+        // A drain rate over a handful of events would only measure the polling interval.
+        var rate = backlog < 1_000 ? "" : string.Create(CultureInfo.InvariantCulture, $" ({backlog / clock.Elapsed.TotalSeconds:N0}/s with no deliveries arriving)");
+        return left == 0
+            ? string.Create(CultureInfo.InvariantCulture, $"processing backlog at the end of the HTTP case: {backlog:N0} events, drained in {clock.Elapsed.TotalSeconds:F1} s{rate}")
+            : string.Create(CultureInfo.InvariantCulture, $"processing backlog at the end of the HTTP case: {backlog:N0} events, {left:N0} still unprocessed after {deadline.TotalMinutes:0} min");
+    }
+
+    private static async Task<long> UnprocessedAsync(BenchDatabase database, CancellationToken ct)
+    {
+        await using var command = database.DataSource.CreateCommand(UnprocessedSql);
+        return (long)(await command.ExecuteScalarAsync(ct))!;
+    }
+}
