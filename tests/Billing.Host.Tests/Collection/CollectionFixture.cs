@@ -115,8 +115,6 @@ public sealed class CapturingWebhookQueue : IStripeWebhookQueue
 {
     private readonly ConcurrentQueue<StripeWebhookWork> _work = new();
 
-    public void Enqueue(UnitOfWork uow, StripeWebhookWork work) => _work.Enqueue(work);
-
     public void EnqueueRecorded(UnitOfWork uow, IReadOnlyList<StripeWebhookBatchItem> events)
     {
         foreach (var e in events)

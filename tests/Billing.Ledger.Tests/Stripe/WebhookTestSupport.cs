@@ -13,9 +13,6 @@ internal sealed class TableWebhookQueue : IStripeWebhookQueue
 {
     public const string CreateSql = "CREATE TABLE IF NOT EXISTS public.test_webhook_jobs (id bigserial PRIMARY KEY, stripe_event_id text NOT NULL, tenant_id text NOT NULL)";
 
-    public void Enqueue(UnitOfWork uow, StripeWebhookWork work) =>
-        uow.AddCommand("INSERT INTO public.test_webhook_jobs (stripe_event_id, tenant_id) VALUES ($1, $2)", work.StripeEventId, work.TenantId);
-
     /// <summary>As the job queue does: only the events this transaction appends get a job.</summary>
     public void EnqueueRecorded(UnitOfWork uow, IReadOnlyList<StripeWebhookBatchItem> events)
     {

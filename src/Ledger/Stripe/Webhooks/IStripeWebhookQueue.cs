@@ -23,22 +23,4 @@ public interface IStripeWebhookQueue
     /// round trip), so a queue must not schedule the others: a duplicate's event was appended,
     /// and scheduled, by the transaction that recorded its first copy.</summary>
     void EnqueueRecorded(UnitOfWork uow, IReadOnlyList<StripeWebhookBatchItem> events);
-
-    void Enqueue(UnitOfWork uow, StripeWebhookWork work);
-
-    /// <summary>As <see cref="Enqueue(UnitOfWork, StripeWebhookWork)"/>, with the delivering
-    /// request's correlation id for the job instead of the unit of work's (which several
-    /// deliveries of one batch share).</summary>
-    void Enqueue(UnitOfWork uow, StripeWebhookWork work, string? correlationId) => Enqueue(uow, work);
-
-    /// <summary>Schedules every fresh event of one recording batch. A queue may schedule them as
-    /// one job (the job queue does: see <see cref="StripeWebhookJobQueue"/>); by default each is
-    /// scheduled on its own.</summary>
-    void EnqueueAll(UnitOfWork uow, IReadOnlyList<StripeWebhookBatchItem> events)
-    {
-        foreach (var e in events)
-        {
-            Enqueue(uow, new StripeWebhookWork(e.StripeEventId, e.TenantId), e.CorrelationId);
-        }
-    }
 }

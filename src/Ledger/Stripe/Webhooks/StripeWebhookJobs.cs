@@ -22,10 +22,6 @@ public sealed class StripeWebhookJobQueue : IStripeWebhookQueue
     public static JobRequest Request(StripeWebhookWork work, string? correlationId) =>
         JobRequest.For(StripeWebhookProcessor.JobType, work, work.TenantId, dedupeKey: DedupeKey(work.StripeEventId), correlationId: correlationId);
 
-    public void Enqueue(UnitOfWork uow, StripeWebhookWork work) => Enqueue(uow, work, null);
-
-    public void Enqueue(UnitOfWork uow, StripeWebhookWork work, string? correlationId) => uow.Enqueue(Request(work, correlationId));
-
     /// <summary>One statement in the recording batch (migration 0099): of the events given (in
     /// Stripe event id order), those the transaction appended get one job, per-event or batch as
     /// in <see cref="EnqueueAll"/>. The payloads are serialized here, as every job's are.</summary>
@@ -63,11 +59,13 @@ public sealed class StripeWebhookJobQueue : IStripeWebhookQueue
     private static NpgsqlParameter<string[]> Jsons(IEnumerable<string> values) =>
         new() { TypedValue = [.. values], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb };
 
+    /// <summary>Schedules events already recorded (an operator's or a test's re-run), all of
+    /// them, as <see cref="EnqueueRecorded"/> would schedule fresh ones.</summary>
     public void EnqueueAll(UnitOfWork uow, IReadOnlyList<StripeWebhookBatchItem> events)
     {
         if (events.Count == 1)
         {
-            Enqueue(uow, new StripeWebhookWork(events[0].StripeEventId, events[0].TenantId), events[0].CorrelationId);
+            uow.Enqueue(Request(new StripeWebhookWork(events[0].StripeEventId, events[0].TenantId), events[0].CorrelationId));
             return;
         }
 
