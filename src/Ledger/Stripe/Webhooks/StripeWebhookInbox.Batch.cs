@@ -69,7 +69,8 @@ public sealed partial class StripeWebhookInbox
     {
         if (ex is WrongExpectedVersionException { ActualVersion: > 0 })
         {
-            // The event's stream exists although its receipt did not: recorded already.
+            // The event's stream (named after the Stripe event id) exists with other events
+            // first, so the append is not the idempotent no-op: recorded already all the same.
             delivery.Answer(duplicate: true);
             return;
         }
