@@ -159,6 +159,34 @@ public sealed class PinnedPlanTests(DatabaseFixture db) : IClassFixture<Database
     }
 
     /// <summary>A NoStream group of two new streams, then an Exact(1) group on the same two.</summary>
+    /// <summary>Migrations 0100-0102: a pinned function must also plan once per connection. Its
+    /// statements over array parameters otherwise get a fresh custom plan on every call (the
+    /// planner counts the actual elements, so the custom plan always looks cheaper), and a SQL
+    /// function that cannot be inlined is planned on every call whatever the plan cache mode.</summary>
+    [Fact]
+    public async Task every_pinned_function_is_plpgsql_and_forces_its_generic_plan()
+    {
+        await using var command = db.DataSource.CreateCommand("""
+            SELECT p.oid::regprocedure::text, l.lanname, 'plan_cache_mode=force_generic_plan' = ANY (p.proconfig)
+              FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+             WHERE p.pronamespace = 'ledger'::regnamespace AND 'enable_seqscan=off' = ANY (p.proconfig)
+             ORDER BY 1
+            """);
+        var pinned = new List<(string Function, string Language, bool Generic)>();
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                pinned.Add((reader.GetString(0), reader.GetString(1), reader.GetBoolean(2)));
+            }
+        }
+
+        Assert.Contains(pinned, f => f.Function.StartsWith("ledger.claim_jobs(", StringComparison.Ordinal));
+        Assert.Contains(pinned, f => f.Function.StartsWith("ledger.append_to_stream(", StringComparison.Ordinal));
+        Assert.True(pinned.Count >= 13, $"only {pinned.Count} pinned functions: {string.Join(", ", pinned.Select(f => f.Function))}");
+        Assert.All(pinned, f => Assert.Equal((f.Function, "plpgsql", true), f));
+    }
+
     private static async Task GroupAsync(Billing.Ledger.EventStore.EventStore store, NpgsqlConnection? connection, NpgsqlTransaction? transaction)
     {
         var streams = Enumerable.Range(0, 2).Select(_ => "pinned-" + Guid.NewGuid().ToString("N")[..8]).ToArray();
