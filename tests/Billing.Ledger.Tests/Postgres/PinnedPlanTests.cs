@@ -158,7 +158,6 @@ public sealed class PinnedPlanTests(DatabaseFixture db) : IClassFixture<Database
         await transaction.CommitAsync();
     }
 
-    /// <summary>A NoStream group of two new streams, then an Exact(1) group on the same two.</summary>
     /// <summary>Migrations 0100-0102: a pinned function must also plan once per connection. Its
     /// statements over array parameters otherwise get a fresh custom plan on every call (the
     /// planner counts the actual elements, so the custom plan always looks cheaper), and a SQL
@@ -187,6 +186,7 @@ public sealed class PinnedPlanTests(DatabaseFixture db) : IClassFixture<Database
         Assert.All(pinned, f => Assert.Equal((f.Function, "plpgsql", true), f));
     }
 
+    /// <summary>A NoStream group of two new streams, then an Exact(1) group on the same two.</summary>
     private static async Task GroupAsync(Billing.Ledger.EventStore.EventStore store, NpgsqlConnection? connection, NpgsqlTransaction? transaction)
     {
         var streams = Enumerable.Range(0, 2).Select(_ => "pinned-" + Guid.NewGuid().ToString("N")[..8]).ToArray();
