@@ -158,6 +158,52 @@ public sealed class PinnedPlanTests(DatabaseFixture db) : IClassFixture<Database
         await transaction.CommitAsync();
     }
 
+    /// <summary>Migration 0103: a claim walks only the due jobs of the types it asks for. Before,
+    /// it walked every due job in due order and filtered by type, so due jobs of types nobody
+    /// was taking (a type held back during a webhook storm, a Host without that handler) made
+    /// every claim O(their number).</summary>
+    [Fact]
+    public async Task claiming_one_type_walks_only_that_types_due_jobs()
+    {
+        var clock = JobTestKit.NewClock();
+        var type = JobTestKit.NewType("claim-by-type");
+        var other = JobTestKit.NewType("claim-other");
+        var queue = new JobQueue(_oneConnection, clock);
+        await OnFixtureConnectionAsync($$"""
+            INSERT INTO ledger.jobs (type, payload, tenant_id, run_at, created_at, updated_at)
+            SELECT '{{other}}', '{}', 'bulk', '{{clock.GetUtcNow().AddHours(-1):O}}'::timestamptz, now(), now() FROM generate_series(1, 5000);
+            ANALYZE ledger.jobs;
+            """);
+        try
+        {
+            var first = await queue.EnqueueAsync(JobTestKit.Request(type), default);
+            var second = await queue.EnqueueAsync(JobTestKit.Request(type), default);
+            await using var connection = await _oneConnection.OpenConnectionAsync();
+            await using var transaction = await connection.BeginTransactionAsync();
+            await using var claim = new NpgsqlCommand("SELECT id FROM ledger.claim_jobs($1, $2, 16, 'claim-test', interval '5 minutes')", connection, transaction);
+            claim.Parameters.AddWithValue(clock.GetUtcNow());
+            claim.Parameters.AddWithValue(new[] { type });
+            var claimed = new List<long>();
+            await using (var reader = await claim.ExecuteReaderAsync())
+            {
+                while (await reader.ReadAsync())
+                {
+                    claimed.Add(reader.GetInt64(0));
+                }
+            }
+
+            Assert.Equal([first!.Value, second!.Value], claimed.Order());
+            await using var walked = new NpgsqlCommand("SELECT pg_stat_get_xact_tuples_returned('ledger.jobs_claimable_idx'::regclass)", connection, transaction);
+            var entries = (long)(await walked.ExecuteScalarAsync())!;
+            Assert.True(entries < 50, $"the claim walked {entries} index entries for 2 due jobs of its type");
+            await transaction.RollbackAsync();
+        }
+        finally
+        {
+            await OnFixtureConnectionAsync($"DELETE FROM ledger.jobs WHERE type = '{other}'");
+        }
+    }
+
     /// <summary>Migrations 0100-0102: a pinned function must also plan once per connection. Its
     /// statements over array parameters otherwise get a fresh custom plan on every call (the
     /// planner counts the actual elements, so the custom plan always looks cheaper), and a SQL
