@@ -37,9 +37,12 @@ public sealed partial class WebhookBenchmark : IBenchmark
         // --without-background: a diagnosis run with the Host's background services (projection
         // engine, job workers, Stripe emulator) removed, to see what they cost the request path.
         var bare = args.Contains("--without-background");
-        await using var host = await BenchHost.StartAsync(database, [$"--STRIPE_WEBHOOK_SECRET={Secret}"], bare ? BenchHost.WithoutBackgroundServices : null, ct);
+        // --without <Service>: a diagnosis run without the one hosted service named (repeatable).
+        var without = args.Zip(args.Skip(1)).Where(p => p.First == "--without").Select(p => p.Second).ToList();
+        var configure = bare ? BenchHost.WithoutBackgroundServices : without.Count > 0 ? BenchHost.WithoutServices(without) : null;
+        await using var host = await BenchHost.StartAsync(database, [$"--STRIPE_WEBHOOK_SECRET={Secret}"], configure, ct);
         Console.WriteLine($"webhooks: {database.Origin}, Host on {host.BaseAddress}, {Environment.ProcessorCount} cores, load {IngestBenchmark.LoadAverage()}");
-        Console.WriteLine(bare ? "DIAGNOSIS: background services removed" : "Host as deployed (background services running)");
+        Console.WriteLine(bare ? "DIAGNOSIS: background services removed" : without.Count > 0 ? $"DIAGNOSIS: without {string.Join(", ", without)}" : "Host as deployed (background services running)");
         Console.WriteLine($"{Senders} senders, {DuplicateShare:P0} re-sent deliveries, {warmup.TotalSeconds:0} s warm-up ({firstWarmup.TotalSeconds:0} s for the first case) + {duration.TotalSeconds:0} s per case");
         await CreateTenantAsync(host, ct);
 
@@ -47,7 +50,7 @@ public sealed partial class WebhookBenchmark : IBenchmark
         var counts = new DeliveryCounts();
         var http = await RunHttpAsync(host, database, counts, firstWarmup, duration, ct);
         // Not in the diagnosis run: without background services nothing processes.
-        var backlog = bare ? null : await MeasureBacklogAsync(database, ct);
+        var backlog = bare || without.Contains("JobWorkerService") ? null : await MeasureBacklogAsync(database, ct);
         await database.CheckpointAsync(ct);
         var inbox = await RunInboxAsync(host, database, warmup, duration, ct);
         await database.CheckpointAsync(ct);

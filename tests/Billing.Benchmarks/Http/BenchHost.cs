@@ -63,9 +63,16 @@ public sealed class BenchHost : IAsyncDisposable
 
     /// <summary>For diagnosis only: drops every hosted service but Kestrel's (projection engine,
     /// job workers, Stripe emulator, ...), so a run shows what they cost the request path.</summary>
-    public static void WithoutBackgroundServices(WebApplicationBuilder builder)
+    public static void WithoutBackgroundServices(WebApplicationBuilder builder) => Without(builder, d => d.ImplementationType?.Name != "GenericWebHostService");
+
+    /// <summary>For diagnosis only: drops the hosted services named (their class names, e.g.
+    /// <c>ProjectionDaemonService</c>, <c>JobWorkerService</c>), to split what each costs.</summary>
+    public static Action<WebApplicationBuilder> WithoutServices(IReadOnlyCollection<string> names) =>
+        builder => Without(builder, d => d.ImplementationType?.Name is { } name && names.Contains(name));
+
+    private static void Without(WebApplicationBuilder builder, Func<ServiceDescriptor, bool> drop)
     {
-        var background = builder.Services.Where(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType?.Name != "GenericWebHostService").ToList();
+        var background = builder.Services.Where(d => d.ServiceType == typeof(IHostedService) && drop(d)).ToList();
         background.ForEach(d => builder.Services.Remove(d));
     }
 
