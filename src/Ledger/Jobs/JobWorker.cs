@@ -21,6 +21,7 @@ public sealed partial class JobWorker
     private readonly TimeProvider _clock;
     private readonly JobWorkerOptions _options;
     private readonly JobSignal? _signal;
+    private readonly IJobHold[] _holds;
     private readonly ILogger _logger;
 
     public JobWorker(
@@ -29,7 +30,8 @@ public sealed partial class JobWorker
         TimeProvider? clock = null,
         JobWorkerOptions? options = null,
         JobSignal? signal = null,
-        ILogger<JobWorker>? logger = null)
+        ILogger<JobWorker>? logger = null,
+        IEnumerable<IJobHold>? holds = null)
     {
         _clock = clock ?? TimeProvider.System;
         _options = options ?? new JobWorkerOptions();
@@ -46,6 +48,7 @@ public sealed partial class JobWorker
         _types = [.. _handlers.Keys];
         _table = new JobTable(dataSource, _clock, _options.WorkerId);
         _signal = signal;
+        _holds = holds?.ToArray() ?? [];
         _logger = logger ?? NullLogger<JobWorker>.Instance;
     }
 
@@ -56,14 +59,15 @@ public sealed partial class JobWorker
     /// the claimed jobs not yet started are released for other workers.</summary>
     public async Task<int> RunOnceAsync(CancellationToken ct)
     {
-        if (_types.Length == 0 || ct.IsCancellationRequested)
+        var types = ClaimableTypes();
+        if (types.Length == 0 || ct.IsCancellationRequested)
         {
             return 0;
         }
 
         // Not cancellable once sent: a claim that committed while its caller gave up would leave
         // jobs leased to nobody until the lease expires.
-        var claimed = await _table.ClaimAsync(_types, _options.BatchSize, _options.LeaseDuration, CancellationToken.None);
+        var claimed = await _table.ClaimAsync(types, _options.BatchSize, _options.LeaseDuration, CancellationToken.None);
         var settled = await RunBatchesAsync(claimed, ct);
         var finished = new List<ClaimedJob>();
         var oldestFinished = 0L;
@@ -97,6 +101,10 @@ public sealed partial class JobWorker
         await CompleteFinishedAsync(finished);
         return processed;
     }
+
+    /// <summary>The handled types no hold holds right now.</summary>
+    private string[] ClaimableTypes() =>
+        _holds.Length == 0 ? _types : [.. _types.Where(type => !_holds.Any(hold => hold.Holds(type)))];
 
     /// <summary>Runs until no job is due (jobs scheduled later, or retrying later, stay).</summary>
     public async Task DrainAsync(CancellationToken ct)

@@ -14,7 +14,8 @@ public sealed class JobWorkerService(
     TimeProvider clock,
     JobSignal signal,
     JobQueueOptions options,
-    ILoggerFactory loggers) : BackgroundService
+    ILoggerFactory loggers,
+    IEnumerable<IJobHold> holds) : BackgroundService
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -31,7 +32,7 @@ public sealed class JobWorkerService(
         for (var i = 0; i < options.Workers; i++)
         {
             var workerOptions = options.Worker with { WorkerId = $"{options.Worker.WorkerId}/{i}" };
-            var worker = new JobWorker(dataSource, list, clock, workerOptions, signal, loggers.CreateLogger<JobWorker>());
+            var worker = new JobWorker(dataSource, list, clock, workerOptions, signal, loggers.CreateLogger<JobWorker>(), holds);
             runs.Add(Task.Run(() => worker.RunAsync(stoppingToken), CancellationToken.None));
         }
 
