@@ -42,6 +42,11 @@ public static class StripeRegistration
         // when the business clock is a test clock (Stripe signs test-clock webhooks in real time).
         services.AddSingleton(_ => WebhookSignature.FromSetting(webhookSecrets, TimeProvider.System, settings.WebhookTolerance));
         services.AddSingleton<StripeTenantResolver>();
+        // A storm's acknowledgements before its processing (bounded; docs/stripe.md "Webhook storms").
+        // Real time, as the signature tolerance: a storm is load now, whatever the business clock says.
+        services.AddSingleton(sp => new StripeWebhookStormHold(settings.Storm, TimeProvider.System,
+            sp.GetRequiredService<ILogger<StripeWebhookStormHold>>(), sp.GetService<Billing.Ledger.Observability.BillingMetrics>()));
+        services.AddSingleton<IJobHold>(sp => sp.GetRequiredService<StripeWebhookStormHold>());
         services.AddSingleton<StripeWebhookInbox>();
         services.AddSingleton<StripeWebhookProcessor>();
         services.AddSingleton<IStripeWebhookApplier, StripeObjectLinker>();

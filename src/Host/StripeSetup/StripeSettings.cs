@@ -8,13 +8,16 @@ namespace Billing.Host.StripeSetup;
 /// <c>STRIPE_SECRET_KEY</c> (absent: the embedded emulator), <c>STRIPE_API_BASE</c>,
 /// <c>STRIPE_WEBHOOK_SECRET</c> (comma-separated during rotation),
 /// <c>STRIPE_WEBHOOK_TOLERANCE_SECONDS</c> (300), <c>STRIPE_RETRY_MAX</c> (5),
-/// <c>STRIPE_RETRY_BASE_MS</c> (1000), <c>STRIPE_RETRY_MAX_DELAY_MS</c> (16000).</summary>
+/// <c>STRIPE_RETRY_BASE_MS</c> (1000), <c>STRIPE_RETRY_MAX_DELAY_MS</c> (16000),
+/// <c>STRIPE_WEBHOOK_STORM_PER_SECOND</c> (500; 0 never holds processing back),
+/// <c>STRIPE_WEBHOOK_STORM_MAX_HOLD_SECONDS</c> (60).</summary>
 public sealed record StripeSettings(
     string? SecretKey,
     Uri? ApiBase,
     string? WebhookSecrets,
     TimeSpan WebhookTolerance,
-    StripeRetryOptions Retry)
+    StripeRetryOptions Retry,
+    StripeWebhookStormOptions Storm)
 {
     public bool UseEmulator => string.IsNullOrWhiteSpace(SecretKey);
 
@@ -31,6 +34,11 @@ public sealed record StripeSettings(
                 MaxRetries = Int(configuration, "STRIPE_RETRY_MAX", retry.MaxRetries),
                 BaseDelay = TimeSpan.FromMilliseconds(Int(configuration, "STRIPE_RETRY_BASE_MS", (int)retry.BaseDelay.TotalMilliseconds)),
                 MaxDelay = TimeSpan.FromMilliseconds(Int(configuration, "STRIPE_RETRY_MAX_DELAY_MS", (int)retry.MaxDelay.TotalMilliseconds)),
+            },
+            new StripeWebhookStormOptions
+            {
+                PerSecond = Int(configuration, "STRIPE_WEBHOOK_STORM_PER_SECOND", StripeWebhookStormOptions.DefaultPerSecond),
+                MaxHold = TimeSpan.FromSeconds(Int(configuration, "STRIPE_WEBHOOK_STORM_MAX_HOLD_SECONDS", (int)StripeWebhookStormOptions.DefaultMaxHold.TotalSeconds)),
             });
     }
 

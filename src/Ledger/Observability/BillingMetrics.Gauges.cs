@@ -10,6 +10,7 @@ public sealed partial class BillingMetrics
     private long _subscriptionsActive;
     private long _trialsActive;
     private long _trialsExpiringSoon;
+    private Func<bool>? _webhookProcessingHeld;
 
     /// <summary>Feeds <c>billing_projection_lag_events{projection}</c>: events between the log's
     /// head and the projection's checkpoint. Called by the projection daemon, or by an
@@ -28,6 +29,10 @@ public sealed partial class BillingMetrics
         Interlocked.Exchange(ref _trialsExpiringSoon, trialsExpiringSoon);
     }
 
+    /// <summary>Feeds <c>billing_webhook_processing_held</c> (1 while a webhook storm holds
+    /// processing back in this process, see <c>StripeWebhookStormHold</c>).</summary>
+    public void WatchWebhookProcessingHold(Func<bool> held) => _webhookProcessingHeld = held;
+
     private void CreateGauges()
     {
         Meter.CreateObservableGauge("billing_projection_lag_events", ObserveLag, description: "Events the projection has yet to process, by projection.");
@@ -35,6 +40,8 @@ public sealed partial class BillingMetrics
         Meter.CreateObservableGauge("billing_subscriptions_active", () => Interlocked.Read(ref _subscriptionsActive), description: "Active subscriptions.");
         Meter.CreateObservableGauge("billing_trials_active", () => Interlocked.Read(ref _trialsActive), description: "Subscriptions in trial.");
         Meter.CreateObservableGauge("billing_trials_expiring_soon", () => Interlocked.Read(ref _trialsExpiringSoon), description: "Trials ending within 7 days.");
+        Meter.CreateObservableGauge("billing_webhook_processing_held", () => _webhookProcessingHeld?.Invoke() == true ? 1L : 0L,
+            description: "1 while a webhook storm holds this process's webhook processing back (acknowledgements first; bounded by the maximum hold).");
     }
 
     private IEnumerable<Measurement<long>> ObserveLag() =>

@@ -27,6 +27,7 @@ public sealed partial class StripeWebhookInbox : IAsyncDisposable, IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger<StripeWebhookInbox> _logger;
     private readonly BillingMetrics? _metrics;
+    private readonly StripeWebhookStormHold? _storm;
     private readonly Channel<Delivery> _arrivals = Channel.CreateUnbounded<Delivery>(new UnboundedChannelOptions { SingleReader = true });
     private readonly SemaphoreSlim _inFlight;
     private readonly int _maxInFlight;
@@ -39,6 +40,7 @@ public sealed partial class StripeWebhookInbox : IAsyncDisposable, IDisposable
         TimeProvider time,
         ILogger<StripeWebhookInbox> logger,
         BillingMetrics? metrics = null,
+        StripeWebhookStormHold? storm = null,
         int maxBatchesInFlight = 2)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBatchesInFlight, 1);
@@ -48,6 +50,7 @@ public sealed partial class StripeWebhookInbox : IAsyncDisposable, IDisposable
         _time = time;
         _logger = logger;
         _metrics = metrics;
+        _storm = storm;
         _maxInFlight = maxBatchesInFlight;
         _inFlight = new SemaphoreSlim(maxBatchesInFlight, maxBatchesInFlight);
         _writer = Task.Run(WriteLoopAsync);
@@ -68,6 +71,7 @@ public sealed partial class StripeWebhookInbox : IAsyncDisposable, IDisposable
         }
 
         var receipt = await delivery.Outcome.Task.WaitAsync(ct);
+        _storm?.Accepted();
         if (receipt.Duplicate)
         {
             _metrics?.WebhookReceived(e.Type, "duplicate");
