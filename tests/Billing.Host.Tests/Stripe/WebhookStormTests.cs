@@ -1,10 +1,9 @@
 using System.Net;
-using System.Text;
-using System.Text.Json.Nodes;
 using Billing.Ledger.Stripe.Webhooks;
 using Billing.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using static Billing.Host.Tests.Stripe.SignedDeliveries;
 
 namespace Billing.Host.Tests.Stripe;
 
@@ -28,7 +27,7 @@ public sealed class WebhookStormTests
 
         foreach (var id in ids)
         {
-            using var response = await http.SendAsync(Delivery(id));
+            using var response = await http.SendAsync(Delivery(EventJson(id), Secret));
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
 
@@ -45,23 +44,6 @@ public sealed class WebhookStormTests
         var logs = api.Logs.Rendered().ToList();
         Assert.Contains(logs, l => l.Contains("holding webhook processing back", StringComparison.Ordinal));
         Assert.Contains(logs, l => l.Contains("Stripe webhook processing resumes", StringComparison.Ordinal));
-    }
-
-    private static HttpRequestMessage Delivery(string id)
-    {
-        var body = new JsonObject
-        {
-            ["id"] = id,
-            ["object"] = "event",
-            ["type"] = "payment_intent.succeeded",
-            ["created"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
-            ["livemode"] = false,
-            ["data"] = new JsonObject { ["object"] = new JsonObject { ["id"] = "pi_" + id[4..], ["object"] = "payment_intent", ["metadata"] = new JsonObject { ["tenant_id"] = "acme" } } },
-        }.ToJsonString();
-        var t = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        var request = new HttpRequestMessage(HttpMethod.Post, "/v1/billing/webhook") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-        request.Headers.Add("Stripe-Signature", WebhookSignature.Header(t, WebhookSignature.Sign(Secret, t, Encoding.UTF8.GetBytes(body))));
-        return request;
     }
 
     private static async Task<long> ProcessedAsync(NpgsqlDataSource data, string[] ids)
