@@ -20,7 +20,10 @@ public sealed class RunningDaemon : IAsyncDisposable
     public ProjectionDaemon Daemon { get; }
 
     public static RunningDaemon Start(EventStore store, ProjectionCatalog catalog, string node, int pageSize = 50) =>
-        new(new ProjectionDaemon(store, catalog, Fast(node, pageSize), Logs.CreateLogger<ProjectionDaemon>()));
+        Start(store, catalog, Fast(node, pageSize));
+
+    public static RunningDaemon Start(EventStore store, ProjectionCatalog catalog, ProjectionDaemonOptions options) =>
+        new(new ProjectionDaemon(store, catalog, options, Logs.CreateLogger<ProjectionDaemon>()));
 
     public static ProjectionDaemonOptions Fast(string node, int pageSize = 50) => new()
     {

@@ -8,6 +8,19 @@ internal sealed partial class ProjectionAgent
 {
     private const string PauseSql = "UPDATE ledger.projection_state SET state = 'paused', paused_reason = $2 WHERE name = $1";
 
+    /// <summary>What a step left to do.</summary>
+    private enum Step
+    {
+        /// <summary>Nothing new to read (or the projection is paused).</summary>
+        Idle,
+
+        /// <summary>Applied a page that reached the settled end of the log.</summary>
+        CaughtUp,
+
+        /// <summary>Applied a full page (or isolated a failing one): read on at once.</summary>
+        More,
+    }
+
     private enum Outcome
     {
         Applied,
@@ -15,13 +28,13 @@ internal sealed partial class ProjectionAgent
         Poison,
     }
 
-    /// <summary>Applies the next page. Returns true when there may be more to do now.</summary>
-    private async Task<bool> StepAsync(CancellationToken ct)
+    /// <summary>Applies the next page.</summary>
+    private async Task<Step> StepAsync(CancellationToken ct)
     {
         var progress = await ProjectionStateStore.LoadAsync(DataSource, Name, ct);
         if (progress.Paused)
         {
-            return false;
+            return Step.Idle;
         }
 
         // Read only up to a settled position, in position order (see LogFence). When the page is
@@ -30,7 +43,7 @@ internal sealed partial class ProjectionAgent
         var settled = await LogFence.SettledAsync(DataSource, ct);
         if (settled <= progress.Checkpoint)
         {
-            return false;
+            return Step.Idle;
         }
 
         var page = await _log.ReadAsync(new LogQuery(progress.Checkpoint, options.PageSize, settled, registration.Projection.EventTypes, WithData: registration.Projection.ReadsEventData), null, null, ct);
@@ -39,13 +52,13 @@ internal sealed partial class ProjectionAgent
         try
         {
             var commands = Projector.Commands(registration.Projection, events, TableTarget.Live);
-            await CommitAsync(progress, commands, next, extra: null, ct);
-            return true;
+            // A commit refused because someone else moved the checkpoint: look again at once.
+            return !await CommitAsync(progress, commands, next, extra: null, ct) || page.Count == options.PageSize ? Step.More : Step.CaughtUp;
         }
         catch (Exception ex) when (ex is not OperationCanceledException && !Projector.IsTransient(ex))
         {
             logger.LogWarning(ex, "Projection {Projection} failed a page after {Checkpoint}; applying it event by event", Name, progress.Checkpoint);
-            return await ApplyOneByOneAsync(progress, events, next, ct);
+            return await ApplyOneByOneAsync(progress, events, next, ct) ? Step.More : Step.Idle;
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Billing.Ledger.EventStore;
 using Billing.Projections.Engine;
 using Microsoft.Extensions.Logging;
@@ -86,13 +87,24 @@ internal sealed partial class ProjectionAgent(EventStore store, ProjectionRegist
         }
     }
 
+    /// <summary>Full pages back to back; once caught up, waits for a wake-up (a commit's
+    /// notification or the poll interval), and after a page that caught up with arriving events
+    /// lets at least <see cref="ProjectionDaemonOptions.CatchUpInterval"/> pass since it started.</summary>
     private async Task CatchUpForeverAsync(CancellationToken ct)
     {
         while (true)
         {
-            while (await StepAsync(ct))
+            var started = Stopwatch.GetTimestamp();
+            var step = await StepAsync(ct);
+            ct.ThrowIfCancellationRequested();
+            if (step == Step.More)
             {
-                ct.ThrowIfCancellationRequested();
+                continue;
+            }
+
+            if (step == Step.CaughtUp && options.CatchUpInterval - Stopwatch.GetElapsedTime(started) is { Ticks: > 0 } rest)
+            {
+                await Task.Delay(rest, ct);
             }
 
             await _wake.WaitAsync(options.PollInterval, ct);

@@ -9,6 +9,14 @@ public sealed record ProjectionDaemonOptions
 
     public int PageSize { get; init; } = 500;
 
+    /// <summary>Once caught up, the agent reads its next page no sooner than this after it
+    /// started the last one. While events keep arriving (a webhook storm, an import) a page then
+    /// carries what arrived in this interval instead of the handful that committed during the
+    /// previous page's own round trips: each page costs about ten round trips and a commit, and
+    /// an agent that re-read the log the moment it caught up spent them every few milliseconds.
+    /// A full page is followed at once; zero reads again as soon as woken.</summary>
+    public TimeSpan CatchUpInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+
     /// <summary>Polling fallback when no notification arrives.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(2);
 
