@@ -11,10 +11,11 @@ public static class JobsCli
 {
     public static Command Command()
     {
-        var jobs = new Command("jobs", "Inspect the durable job queue: backlog, dead letters, re-queue.");
+        var jobs = new Command("jobs", "Inspect the durable job queue: backlog, dead letters, re-queue, retention.");
         jobs.Subcommands.Add(Status());
         jobs.Subcommands.Add(DeadLetters());
         jobs.Subcommands.Add(Requeue());
+        jobs.Subcommands.Add(Purge());
         return jobs;
     }
 
@@ -100,6 +101,45 @@ public static class JobsCli
                 await Console.Out.WriteLineAsync($"requeued job {jobId}");
             }
 
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Purge()
+    {
+        var olderThan = new Option<int>("--older-than") { Description = "Delete jobs that completed more than this many days ago (at least 1).", Required = true };
+        var confirm = new Option<bool>("--confirm") { Description = "Really delete (default: dry run that only counts)." };
+        var json = CliRun.JsonOption();
+        var command = new Command("purge", "Delete completed jobs older than N days, per type (dry run by default; pending, running and dead jobs are kept).") { olderThan, confirm, json };
+        CliRun.SetAction(command, async (parse, ct) =>
+        {
+            var days = parse.GetValue(olderThan);
+            if (days < 1)
+            {
+                throw new ArgumentException("--older-than must be at least 1 (days)");
+            }
+
+            var (db, queue) = await OpenAsync(parse.GetValue(json), ct);
+            await using var _ = db;
+            var confirmed = parse.GetValue(confirm);
+            var purged = await queue.PurgeCompletedAsync(TimeSpan.FromDays(days), confirmed, ct);
+            var total = purged.Sum(p => p.Count);
+            if (parse.GetValue(json))
+            {
+                await CliRun.WriteJsonAsync(new { dryRun = !confirmed, olderThanDays = days, jobs = total, byType = purged });
+                return 0;
+            }
+
+            var table = new Table().AddColumns("type", "completed jobs", "oldest completed");
+            foreach (var p in purged)
+            {
+                table.AddRow(Markup.Escape(p.Type), N(p.Count), p.OldestCompletedAt.ToString("u", CultureInfo.InvariantCulture));
+            }
+
+            AnsiConsole.Write(table);
+            var verb = confirmed ? "deleted" : "would delete (dry run; add --confirm)";
+            await Console.Out.WriteLineAsync($"jobs purge: {verb} {N(total)} completed job(s) older than {N(days)} day(s)");
             return 0;
         });
         return command;
