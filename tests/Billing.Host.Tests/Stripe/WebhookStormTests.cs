@@ -33,12 +33,7 @@ public sealed class WebhookStormTests
 
         var storm = api.Services.GetRequiredService<StripeWebhookStormHold>();
         await using var data = NpgsqlDataSource.Create(api.ConnectionString);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (await ProcessedAsync(data, ids) < ids.Length)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"only {await ProcessedAsync(data, ids)} of {ids.Length} deliveries processed after the storm");
-            await Task.Delay(50);
-        }
+        await Poll.UntilAsync(() => ProcessedAsync(data, ids), processed => processed == ids.Length, TimeSpan.FromSeconds(60), "every delivery processed after the storm");
 
         Assert.False(storm.IsHolding);
         var logs = api.Logs.Rendered().ToList();
