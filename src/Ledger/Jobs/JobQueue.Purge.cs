@@ -21,9 +21,11 @@ public sealed partial class JobQueue
     // A completed job never changes state again (only dead jobs are re-queued), so the rows the
     // subquery picks are still completed when the DELETE reaches them.
     private const string DeleteCompletedSql = """
-        DELETE FROM ledger.jobs j
-         WHERE j.id IN (SELECT id FROM ledger.jobs WHERE state = 'completed' AND completed_at < $1 ORDER BY id LIMIT $2)
-        RETURNING j.type, j.completed_at
+        WITH deleted AS (
+            DELETE FROM ledger.jobs j
+             WHERE j.id IN (SELECT id FROM ledger.jobs WHERE state = 'completed' AND completed_at < $1 ORDER BY id LIMIT $2)
+            RETURNING j.type, j.completed_at)
+        SELECT type, count(*), min(completed_at) FROM deleted GROUP BY type
         """;
 
     /// <summary><c>billing jobs purge</c>: removes jobs that completed more than
@@ -42,39 +44,43 @@ public sealed partial class JobQueue
     {
         await using var command = dataSource.CreateCommand(CompletedBeforeSql);
         command.Parameters.Add(At(before));
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        var counts = new List<PurgedJobs>();
-        while (await reader.ReadAsync(ct))
-        {
-            counts.Add(new PurgedJobs(reader.GetString(0), reader.GetInt64(1), reader.GetFieldValue<DateTimeOffset>(2)));
-        }
-
-        return counts;
+        return await ReadPerTypeAsync(command, ct);
     }
 
     private async Task<IReadOnlyList<PurgedJobs>> DeleteCompletedAsync(DateTimeOffset before, int batchSize, CancellationToken ct)
     {
-        var deleted = new Dictionary<string, (long Count, DateTimeOffset Oldest)>(StringComparer.Ordinal);
-        int rows;
+        var deleted = new Dictionary<string, PurgedJobs>(StringComparer.Ordinal);
+        long rows;
         do
         {
-            rows = 0;
             await using var command = dataSource.CreateCommand(DeleteCompletedSql);
             command.Parameters.Add(At(before));
             command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = batchSize });
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
+            var batch = await ReadPerTypeAsync(command, ct);
+            rows = batch.Sum(b => b.Count);
+            foreach (var b in batch)
             {
-                rows++;
-                var (type, completedAt) = (reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1));
-                deleted[type] = deleted.TryGetValue(type, out var sum)
-                    ? (sum.Count + 1, completedAt < sum.Oldest ? completedAt : sum.Oldest)
-                    : (1, completedAt);
+                deleted[b.Type] = deleted.TryGetValue(b.Type, out var sum)
+                    ? new PurgedJobs(b.Type, sum.Count + b.Count, b.OldestCompletedAt < sum.OldestCompletedAt ? b.OldestCompletedAt : sum.OldestCompletedAt)
+                    : b;
             }
         }
         while (rows == batchSize);
 
-        return [.. deleted.OrderBy(d => d.Key, StringComparer.Ordinal).Select(d => new PurgedJobs(d.Key, d.Value.Count, d.Value.Oldest))];
+        return [.. deleted.Values.OrderBy(d => d.Type, StringComparer.Ordinal)];
+    }
+
+    /// <summary>Rows of (type, count, oldest completed_at).</summary>
+    private static async Task<IReadOnlyList<PurgedJobs>> ReadPerTypeAsync(NpgsqlCommand command, CancellationToken ct)
+    {
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var perType = new List<PurgedJobs>();
+        while (await reader.ReadAsync(ct))
+        {
+            perType.Add(new PurgedJobs(reader.GetString(0), reader.GetInt64(1), reader.GetFieldValue<DateTimeOffset>(2)));
+        }
+
+        return perType;
     }
 
     private static NpgsqlParameter<DateTimeOffset> At(DateTimeOffset at) => new() { TypedValue = at, NpgsqlDbType = NpgsqlDbType.TimestampTz };
