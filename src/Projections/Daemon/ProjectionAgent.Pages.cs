@@ -52,8 +52,9 @@ internal sealed partial class ProjectionAgent
         try
         {
             var commands = Projector.Commands(registration.Projection, events, TableTarget.Live);
-            // A commit refused because someone else moved the checkpoint: look again at once.
-            return !await CommitAsync(progress, commands, next, extra: null, ct) || page.Count == options.PageSize ? Step.More : Step.CaughtUp;
+            var applied = await CommitAsync(progress, commands, next, extra: null, ct);
+            // Refused (someone else moved the checkpoint) or a full page: look again at once.
+            return !applied || page.Count == options.PageSize ? Step.More : Step.CaughtUp;
         }
         catch (Exception ex) when (ex is not OperationCanceledException && !Projector.IsTransient(ex))
         {
