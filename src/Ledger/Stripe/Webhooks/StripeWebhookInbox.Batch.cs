@@ -130,6 +130,14 @@ public sealed partial class StripeWebhookInbox
 
         uow.AddCommand(ReceiptsCommand(ordered, now));
         _queue.EnqueueRecorded(uow, [.. ordered.Select(d => new StripeWebhookBatchItem(d.Envelope.Id, d.Tenant.TenantId, d.Metadata.CorrelationId))]);
+        if (_storm?.IsHolding == true)
+        {
+            // This process's workers would not claim the job: waking them for it only makes
+            // them claim other types ~150 times a second and find nothing. They poll, and take
+            // the backlog within their poll interval once the hold ends.
+            uow.EnqueuesDueJob = false;
+        }
+
         return uow;
     }
 }
