@@ -95,6 +95,48 @@ public sealed class StripeWebhookInboxBatchTests(DatabaseFixture db) : IClassFix
     }
 
     [Fact]
+    public async Task beside_a_batch_in_flight_a_second_starts_only_once_enough_deliveries_gather()
+    {
+        // An uncommitted receipt for A holds A's batch in flight (its receipt insert waits).
+        var (a, gathered, late) = (NewEventId(), Enumerable.Range(0, 4).Select(_ => NewEventId()).ToList(), NewEventId());
+        await using var blocker = await db.DataSource.OpenConnectionAsync();
+        await using var blocking = await blocker.BeginTransactionAsync();
+        await using (var receipt = new Npgsql.NpgsqlCommand(
+            "INSERT INTO ledger.stripe_webhook_receipts (stripe_event_id, type, tenant_id, stream_id, matched, livemode, stripe_created_at, received_at) VALUES ($1, 't', 'acme', 's', true, false, now(), now())",
+            blocker, blocking))
+        {
+            receipt.Parameters.Add(new Npgsql.NpgsqlParameter { Value = a });
+            await receipt.ExecuteNonQueryAsync();
+        }
+
+        await using var inbox = new StripeWebhookInbox(_store, new StripeTenantResolver(_store.DataSource), new TableWebhookQueue(), TimeProvider.System,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<StripeWebhookInbox>.Instance, maxBatchesInFlight: 2, parallelBatchAt: 4);
+        Task<StripeWebhookReceipt> Send(string id) => Task.Run(() => inbox.AcceptAsync(Event(id, "payment_intent.succeeded", PaymentIntent("pi_" + id, "acme")), EventMetadata.Empty, default));
+        var first = Send(a);
+        await Poll.UntilAsync(() => CountAsync(db.DataSource, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> $1", blocker.ProcessID), n => n > 0, what: "A's batch waiting on the uncommitted receipt");
+
+        // Three wait behind A's batch (none is taken into a batch of its own); the fourth starts
+        // the second batch, with all four in it.
+        var sends = gathered.Take(3).Select(Send).ToList();
+        await Poll.UntilAsync(() => Task.FromResult(inbox.Waiting), n => n == 3, what: "three deliveries gathering");
+        Assert.DoesNotContain(sends, s => s.IsCompleted);
+        sends.Add(Send(gathered[3]));
+        var receipts = await Task.WhenAll(sends).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.All(receipts, r => Assert.False(r.Duplicate));
+        Assert.False(first.IsCompleted);
+        Assert.Equal(1, await CountAsync(db.DataSource, "SELECT count(DISTINCT tx_id) FROM ledger.events WHERE stream_id = ANY($1)", (object)gathered.Select(StripeWebhookStreams.StreamId).ToArray()));
+
+        // A lone delivery beside A's batch gathers too, and goes when A's batch commits.
+        var lone = Send(late);
+        await blocking.RollbackAsync();
+        Assert.False((await first.WaitAsync(TimeSpan.FromSeconds(30))).Duplicate);
+        Assert.False((await lone.WaitAsync(TimeSpan.FromSeconds(30))).Duplicate);
+        Assert.Equal(1, await Count("SELECT count(*) FROM public.test_webhook_jobs WHERE stripe_event_id = $1", a));
+        Assert.Equal(1, await Count("SELECT count(*) FROM public.test_webhook_jobs WHERE stripe_event_id = $1", late));
+    }
+
+    [Fact]
     public async Task a_disposed_inbox_has_committed_everything_it_answered()
     {
         var ids = Enumerable.Range(0, 10).Select(_ => NewEventId()).ToList();

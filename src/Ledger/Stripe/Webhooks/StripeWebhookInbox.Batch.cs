@@ -4,33 +4,73 @@ namespace Billing.Ledger.Stripe.Webhooks;
 
 public sealed partial class StripeWebhookInbox
 {
+    // Deliveries handed to the writer and not yet taken into a batch, and the writer's wake-up
+    // for the next arrival while it gathers (see WriteLoopAsync).
+    private int _waiting;
+    private TaskCompletionSource _arrival = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Deliveries handed to the writer and not yet in a batch (for tests).</summary>
+    internal int Waiting => Volatile.Read(ref _waiting);
+
+    private void SignalArrival()
+    {
+        Interlocked.Increment(ref _waiting);
+        Volatile.Read(ref _arrival).TrySetResult();
+    }
+
     /// <summary>Opportunistic batching: while a batch's transaction is in flight, arrivals queue;
     /// the next batch takes all that queued (up to <see cref="MaxBatch"/>). Nothing waits for a
-    /// batch to fill, so a lone delivery commits at once.</summary>
+    /// batch to fill: with no batch in flight, a lone delivery commits at once. Beside a batch in
+    /// flight, another starts only once <see cref="_parallelBatchAt"/> deliveries wait; fewer
+    /// gather until then or until the batch in flight commits, whichever comes first. So a
+    /// delivery waits at most one batch's commit, as it would behind a full pipeline, and the
+    /// per-batch costs (a round trip, a job row, a WAL flush) are shared by more deliveries
+    /// (docs/stripe.md "Acceptance is group-committed").</summary>
     private async Task WriteLoopAsync()
     {
         var reader = _arrivals.Reader;
+        var running = new List<Task>(_maxInFlight);
         while (await reader.WaitToReadAsync(CancellationToken.None))
         {
-            await _inFlight.WaitAsync(CancellationToken.None);
+            running.RemoveAll(t => t.IsCompleted);
+            if (running.Count >= _maxInFlight)
+            {
+                await Task.WhenAny(running);
+                continue;
+            }
+
+            if (running.Count > 0 && !await EnoughWaitingAsync(running))
+            {
+                continue;
+            }
+
             var batch = new List<Delivery>();
             while (batch.Count < MaxBatch && reader.TryRead(out var delivery))
             {
                 batch.Add(delivery);
+                Interlocked.Decrement(ref _waiting);
             }
 
-            _ = Task.Run(async () =>
-            {
-                try
-                {
-                    await WriteAsync(batch);
-                }
-                finally
-                {
-                    _inFlight.Release();
-                }
-            });
+            running.Add(Task.Run(() => WriteAsync(batch)));
         }
+
+        await Task.WhenAll(running);
+    }
+
+    /// <summary>True when enough deliveries wait for a batch beside those in flight; otherwise
+    /// waits for the next arrival or a commit, and the caller looks again.</summary>
+    private async Task<bool> EnoughWaitingAsync(List<Task> running)
+    {
+        // A fresh wake-up first, then the count: an arrival counted after the look pulses it.
+        var arrival = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Interlocked.Exchange(ref _arrival, arrival);
+        if (Volatile.Read(ref _waiting) >= _parallelBatchAt)
+        {
+            return true;
+        }
+
+        await Task.WhenAny(arrival.Task, Task.WhenAny(running));
+        return false;
     }
 
     /// <summary>Commits a batch; when its transaction fails, commits each delivery on its own so

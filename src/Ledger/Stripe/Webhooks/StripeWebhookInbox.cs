@@ -21,6 +21,10 @@ public sealed partial class StripeWebhookInbox : IAsyncDisposable, IDisposable
     /// <summary>Deliveries committed in one transaction at most.</summary>
     public const int MaxBatch = 256;
 
+    /// <summary>Deliveries that must be waiting before a batch starts beside one in flight
+    /// (fewer gather behind it; see <c>WriteLoopAsync</c>).</summary>
+    public const int ParallelBatchAt = 4;
+
     private readonly EventStore.EventStore _store;
     private readonly StripeTenantResolver _resolver;
     private readonly IStripeWebhookQueue _queue;
@@ -29,8 +33,8 @@ public sealed partial class StripeWebhookInbox : IAsyncDisposable, IDisposable
     private readonly BillingMetrics? _metrics;
     private readonly StripeWebhookStormHold? _storm;
     private readonly Channel<Delivery> _arrivals = Channel.CreateUnbounded<Delivery>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly SemaphoreSlim _inFlight;
     private readonly int _maxInFlight;
+    private readonly int _parallelBatchAt;
     private readonly Task _writer;
 
     public StripeWebhookInbox(
@@ -41,9 +45,11 @@ public sealed partial class StripeWebhookInbox : IAsyncDisposable, IDisposable
         ILogger<StripeWebhookInbox> logger,
         BillingMetrics? metrics = null,
         StripeWebhookStormHold? storm = null,
-        int maxBatchesInFlight = 2)
+        int maxBatchesInFlight = 2,
+        int parallelBatchAt = ParallelBatchAt)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBatchesInFlight, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(parallelBatchAt, 1);
         _store = store;
         _resolver = resolver;
         _queue = queue;
@@ -52,7 +58,7 @@ public sealed partial class StripeWebhookInbox : IAsyncDisposable, IDisposable
         _metrics = metrics;
         _storm = storm;
         _maxInFlight = maxBatchesInFlight;
-        _inFlight = new SemaphoreSlim(maxBatchesInFlight, maxBatchesInFlight);
+        _parallelBatchAt = parallelBatchAt;
         _writer = Task.Run(WriteLoopAsync);
     }
 
@@ -69,6 +75,8 @@ public sealed partial class StripeWebhookInbox : IAsyncDisposable, IDisposable
         {
             throw new ObjectDisposedException(nameof(StripeWebhookInbox), "The webhook inbox is shutting down.");
         }
+
+        SignalArrival();
 
         var receipt = await delivery.Outcome.Task.WaitAsync(ct);
         _storm?.Accepted();
@@ -91,12 +99,6 @@ public sealed partial class StripeWebhookInbox : IAsyncDisposable, IDisposable
     {
         _arrivals.Writer.TryComplete();
         await _writer;
-        for (var i = 0; i < _maxInFlight; i++)
-        {
-            await _inFlight.WaitAsync();
-        }
-
-        _inFlight.Dispose();
     }
 
     /// <summary>For a container disposed synchronously: stops taking deliveries; those already
