@@ -31,6 +31,24 @@ public sealed partial class WebhookBenchmark
             : string.Create(CultureInfo.InvariantCulture, $"processing backlog at the end of the HTTP case: {backlog:N0} events, {left:N0} still unprocessed after {deadline.TotalMinutes:0} min");
     }
 
+    // Recording transactions of the HTTP case (warm-up included), by how many fresh events each
+    // appended: how well group commit shares its per-batch costs (a duplicate appends nothing).
+    private const string RecordingBatchesSql = """
+        SELECT count(*), coalesce(sum(n), 0), count(*) FILTER (WHERE n = 1)
+          FROM (SELECT count(*) AS n FROM ledger.events WHERE type = 'stripe.webhook_received.v1' GROUP BY tx_id) AS batches
+        """;
+
+    private static async Task<string> RecordingBatchesAsync(BenchDatabase database, CancellationToken ct)
+    {
+        await using var command = database.DataSource.CreateCommand(RecordingBatchesSql);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        var (batches, events, lone) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+        return batches == 0
+            ? "recording transactions in the HTTP case: none"
+            : string.Create(CultureInfo.InvariantCulture, $"recording transactions in the HTTP case: {batches:N0}, {(double)events / batches:F1} fresh events each on average, {100.0 * lone / batches:F0} % with one");
+    }
+
     private static async Task<long> UnprocessedAsync(BenchDatabase database, CancellationToken ct)
     {
         await using var command = database.DataSource.CreateCommand(UnprocessedSql);

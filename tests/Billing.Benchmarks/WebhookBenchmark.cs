@@ -51,6 +51,7 @@ public sealed partial class WebhookBenchmark : IBenchmark
         var http = await RunHttpAsync(host, database, counts, firstWarmup, duration, ct);
         // Not in the diagnosis run: without background services nothing processes.
         var backlog = bare || without.Contains("JobWorkerService") ? null : await MeasureBacklogAsync(database, ct);
+        var batches = await RecordingBatchesAsync(database, ct);
         await database.CheckpointAsync(ct);
         var inbox = await RunInboxAsync(host, database, warmup, duration, ct);
         await database.CheckpointAsync(ct);
@@ -73,6 +74,7 @@ public sealed partial class WebhookBenchmark : IBenchmark
         {
             Print("HTTP floor: bad signature, 400 (no DB)", floor);
         }
+        Console.WriteLine(batches);
         if (backlog is not null)
         {
             Console.WriteLine(backlog);
