@@ -1,3 +1,4 @@
+using System.Globalization;
 using Billing.Projections;
 using Billing.Projections.Daemon;
 using Billing.Projections.StreamActivity;
@@ -13,10 +14,7 @@ public static class ProjectionServices
     {
         services.AddProjection(new StreamActivityProjection(), ProjectionMode.Async);
         services.TryAddSingleton(sp => new ProjectionCatalog(sp.GetServices<ProjectionRegistration>()));
-        services.TryAddSingleton(_ => new ProjectionDaemonOptions
-        {
-            NodeId = configuration["Projections:NodeId"] ?? new ProjectionDaemonOptions().NodeId,
-        });
+        services.TryAddSingleton(_ => DaemonOptions(configuration));
         services.TryAddSingleton<ReadModelSchema>();
         services.TryAddSingleton<ProjectionStatusReader>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Billing.Ledger.Observability.IProjectionHealthProbe, ProjectionHealthProbe>());
@@ -33,6 +31,28 @@ public static class ProjectionServices
         }
 
         return services;
+    }
+
+    /// <summary>The daemon's settings: <c>Projections:NodeId</c> (this process in
+    /// <c>ledger.projection_state.owner_node</c>) and <c>Projections:CatchUpIntervalMs</c> (how
+    /// soon a caught-up agent reads again while events keep arriving; docs/architecture.md
+    /// "Pacing"). Anything unset keeps <see cref="ProjectionDaemonOptions"/>' default.</summary>
+    public static ProjectionDaemonOptions DaemonOptions(IConfiguration configuration)
+    {
+        var defaults = new ProjectionDaemonOptions();
+        var interval = defaults.CatchUpInterval;
+        if (configuration["Projections:CatchUpIntervalMs"] is { Length: > 0 } text)
+        {
+            // No sign allowed: a negative interval is as wrong as a non-number.
+            if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var ms))
+            {
+                throw new InvalidOperationException($"Projections:CatchUpIntervalMs must be a whole number of milliseconds (0 or more), not '{text}'.");
+            }
+
+            interval = TimeSpan.FromMilliseconds(ms);
+        }
+
+        return defaults with { NodeId = configuration["Projections:NodeId"] ?? defaults.NodeId, CatchUpInterval = interval };
     }
 }
 
