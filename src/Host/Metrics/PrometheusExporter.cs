@@ -68,7 +68,13 @@ public sealed partial class PrometheusExporter : IDisposable
                 Counter<long> or Counter<int> or Counter<double> or ObservableCounter<long> or ObservableCounter<int> or ObservableCounter<double> => Kind.Counter,
                 _ => Kind.Gauge,
             };
-            Bounds = (instrument as Histogram<double>)?.Advice?.HistogramBucketBoundaries?.ToArray() ?? DefaultBuckets;
+            Bounds = instrument switch
+            {
+                Histogram<double> { Advice.HistogramBucketBoundaries: { } bounds } => [.. bounds],
+                Histogram<long> { Advice.HistogramBucketBoundaries: { } bounds } => [.. bounds.Select(b => (double)b)],
+                Histogram<int> { Advice.HistogramBucketBoundaries: { } bounds } => [.. bounds.Select(b => (double)b)],
+                _ => DefaultBuckets,
+            };
         }
 
         public Instrument Instrument { get; }

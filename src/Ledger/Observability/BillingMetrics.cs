@@ -14,6 +14,8 @@ public sealed partial class BillingMetrics : IDisposable
 
     private static readonly double[] SecondsBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+    private static readonly int[] BatchBuckets = [1, 2, 4, 8, 16, 32, 64, 128, 256];
+
     private readonly Counter<long> _httpRequests;
     private readonly Histogram<double> _httpDuration;
     private readonly Counter<long> _eventsAppended;
@@ -22,6 +24,7 @@ public sealed partial class BillingMetrics : IDisposable
     private readonly Counter<long> _payments;
     private readonly Counter<long> _webhookEvents;
     private readonly Counter<long> _webhookFailures;
+    private readonly Histogram<int> _webhookBatches;
     private readonly Counter<long> _dunningActions;
 
     public BillingMetrics()
@@ -36,6 +39,8 @@ public sealed partial class BillingMetrics : IDisposable
         _payments = Meter.CreateCounter<long>("billing_payments", description: "Payment attempts by outcome (succeeded, failed, requires_action).");
         _webhookEvents = Meter.CreateCounter<long>("billing_webhook_events", description: "Provider webhook events received, by event type.");
         _webhookFailures = Meter.CreateCounter<long>("billing_webhook_failures", description: "Webhook deliveries rejected (bad signature) or failed in processing.");
+        _webhookBatches = Meter.CreateHistogram<int>("billing_webhook_batch_deliveries", description: "Deliveries per webhook recording transaction (the inbox's group commit; duplicates included).",
+            tags: null, advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = BatchBuckets });
         _dunningActions = Meter.CreateCounter<long>("billing_dunning_actions", description: "Dunning actions taken, by action (reminder, retry, downgrade, suspend, ...).");
         CreateGauges();
     }
@@ -74,6 +79,9 @@ public sealed partial class BillingMetrics : IDisposable
     /// <summary>A rejected delivery or failed processing, by reason (<c>signature_mismatch</c>,
     /// <c>stale_timestamp</c>, <c>missing_header</c>, <c>invalid_payload</c>, <c>processing_error</c>, ...).</summary>
     public void WebhookFailed(string reason) => _webhookFailures.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    /// <summary>One recording transaction of the webhook inbox committed, holding this many deliveries.</summary>
+    public void WebhookBatchCommitted(int deliveries) => _webhookBatches.Record(deliveries);
 
     public void DunningActionTaken(string action) => _dunningActions.Add(1, new KeyValuePair<string, object?>("action", action));
 

@@ -27,6 +27,7 @@ public sealed class MetricsEndpointTests(BillingApiFactory api) : IClassFixture<
     [InlineData("billing_payments_total", "counter")]
     [InlineData("billing_webhook_events_total", "counter")]
     [InlineData("billing_webhook_failures_total", "counter")]
+    [InlineData("billing_webhook_batch_deliveries", "histogram")]
     [InlineData("billing_dunning_actions_total", "counter")]
     [InlineData("billing_subscriptions_active", "gauge")]
     [InlineData("billing_trials_active", "gauge")]
@@ -64,6 +65,22 @@ public sealed class MetricsEndpointTests(BillingApiFactory api) : IClassFixture<
         Assert.Equal("+Inf", buckets[^1].Labels["le"]);
         var total = Assert.Single(metrics.Of("billing_http_request_duration_seconds_count"), s => s.Labels["route"] == "/v1/whoami" && s.Labels["status"] == "200");
         Assert.Equal(total.Value, buckets[^1].Value);
+    }
+
+    [Fact]
+    public async Task webhook_batch_sizes_fall_in_the_histograms_own_buckets()
+    {
+        var before = (await ScrapeAsync()).Of("billing_webhook_batch_deliveries_bucket").ToDictionary(b => b.Labels["le"], b => b.Value);
+        api.Services.GetRequiredService<BillingMetrics>().WebhookBatchCommitted(3);
+
+        var buckets = (await ScrapeAsync()).Of("billing_webhook_batch_deliveries_bucket").ToList();
+
+        // The instrument's delivery-count buckets, not the exporter's seconds defaults.
+        Assert.Equal(["1", "2", "4", "8", "16", "32", "64", "128", "256", "+Inf"], buckets.Select(b => b.Labels["le"]));
+        double Grew(string le) => Assert.Single(buckets, b => b.Labels["le"] == le).Value - before.GetValueOrDefault(le);
+        Assert.Equal(0, Grew("2"));
+        Assert.Equal(1, Grew("4"));
+        Assert.Equal(1, Grew("+Inf"));
     }
 
     [Fact]

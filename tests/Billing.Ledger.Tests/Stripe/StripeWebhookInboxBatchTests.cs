@@ -137,6 +137,42 @@ public sealed class StripeWebhookInboxBatchTests(DatabaseFixture db) : IClassFix
     }
 
     [Fact]
+    public async Task every_answered_delivery_is_counted_in_exactly_one_committed_batch()
+    {
+        using var metrics = new Billing.Ledger.Observability.BillingMetrics();
+        var sizes = new List<int>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name == "billing_webhook_batch_deliveries" && ReferenceEquals(instrument.Meter, metrics.Meter))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<int>((_, size, _, _) =>
+        {
+            lock (sizes)
+            {
+                sizes.Add(size);
+            }
+        });
+        listener.Start();
+        var ids = Enumerable.Range(0, 20).Select(_ => NewEventId()).ToList();
+        await using var inbox = new StripeWebhookInbox(_store, new StripeTenantResolver(_store.DataSource), new TableWebhookQueue(), TimeProvider.System,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<StripeWebhookInbox>.Instance, metrics);
+
+        // Twenty events and a copy of five of them, all at once: copies are in batches too.
+        var receipts = await Task.WhenAll(ids.Concat(ids.Take(5)).Select(id => Task.Run(() => inbox.AcceptAsync(Event(id, "invoice.paid", PaymentIntent("pi_" + id, "acme")), EventMetadata.Empty, default))));
+
+        Assert.Equal(5, receipts.Count(r => r.Duplicate));
+        lock (sizes)
+        {
+            Assert.Equal(25, sizes.Sum());
+            Assert.All(sizes, size => Assert.InRange(size, 1, StripeWebhookInbox.MaxBatch));
+        }
+    }
+
+    [Fact]
     public async Task a_disposed_inbox_has_committed_everything_it_answered()
     {
         var ids = Enumerable.Range(0, 10).Select(_ => NewEventId()).ToList();

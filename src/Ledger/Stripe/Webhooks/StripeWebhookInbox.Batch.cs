@@ -137,6 +137,7 @@ public sealed partial class StripeWebhookInbox
 
         var ordered = firsts.Values.OrderBy(d => d.Envelope.Id, StringComparer.Ordinal).ToList();
         var results = await RecordingUnit(ordered, _time.GetUtcNow()).CommitAsync(CancellationToken.None);
+        _metrics?.WebhookBatchCommitted(batch.Count);
         var fresh = new HashSet<string>(ordered.Count, StringComparer.Ordinal);
         for (var i = 0; i < ordered.Count; i++)
         {
