@@ -18,9 +18,9 @@ public sealed partial class WebhookBenchmark
         var clock = Stopwatch.StartNew();
         var deadline = TimeSpan.FromMinutes(3);
         var left = backlog;
-        while (left > 0 && clock.Elapsed < deadline)
+        using var interval = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
+        while (left > 0 && clock.Elapsed < deadline && await interval.WaitForNextTickAsync(ct))
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(100), ct);
             left = await UnprocessedAsync(database, ct);
         }
 
