@@ -47,7 +47,10 @@ public static class StripeRegistration
         services.AddSingleton(sp => new StripeWebhookStormHold(settings.Storm, TimeProvider.System,
             sp.GetRequiredService<ILogger<StripeWebhookStormHold>>(), sp.GetService<Billing.Ledger.Observability.BillingMetrics>()));
         services.AddSingleton<IJobHold>(sp => sp.GetRequiredService<StripeWebhookStormHold>());
-        services.AddSingleton<StripeWebhookInbox>();
+        services.AddSingleton(sp => new StripeWebhookInbox(
+            sp.GetRequiredService<Billing.Ledger.EventStore.EventStore>(), sp.GetRequiredService<StripeTenantResolver>(), sp.GetRequiredService<IStripeWebhookQueue>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<StripeWebhookInbox>>(), sp.GetService<Billing.Ledger.Observability.BillingMetrics>(),
+            sp.GetService<StripeWebhookStormHold>(), settings.Batching));
         services.AddSingleton<StripeWebhookProcessor>();
         services.AddSingleton<IStripeWebhookApplier, StripeObjectLinker>();
         // Processing runs on the durable job queue: enqueued with the recorded event (outbox),

@@ -10,14 +10,16 @@ namespace Billing.Host.StripeSetup;
 /// <c>STRIPE_WEBHOOK_TOLERANCE_SECONDS</c> (300), <c>STRIPE_RETRY_MAX</c> (5),
 /// <c>STRIPE_RETRY_BASE_MS</c> (1000), <c>STRIPE_RETRY_MAX_DELAY_MS</c> (16000),
 /// <c>STRIPE_WEBHOOK_STORM_PER_SECOND</c> (500; 0 never holds processing back),
-/// <c>STRIPE_WEBHOOK_STORM_MAX_HOLD_SECONDS</c> (60).</summary>
+/// <c>STRIPE_WEBHOOK_STORM_MAX_HOLD_SECONDS</c> (60), <c>STRIPE_WEBHOOK_BATCHES_IN_FLIGHT</c> (2),
+/// <c>STRIPE_WEBHOOK_GATHER_AT</c> (4).</summary>
 public sealed record StripeSettings(
     string? SecretKey,
     Uri? ApiBase,
     string? WebhookSecrets,
     TimeSpan WebhookTolerance,
     StripeRetryOptions Retry,
-    StripeWebhookStormOptions Storm)
+    StripeWebhookStormOptions Storm,
+    StripeWebhookBatching Batching)
 {
     public bool UseEmulator => string.IsNullOrWhiteSpace(SecretKey);
 
@@ -39,6 +41,11 @@ public sealed record StripeSettings(
             {
                 PerSecond = Int(configuration, "STRIPE_WEBHOOK_STORM_PER_SECOND", StripeWebhookStormOptions.DefaultPerSecond),
                 MaxHold = TimeSpan.FromSeconds(Int(configuration, "STRIPE_WEBHOOK_STORM_MAX_HOLD_SECONDS", (int)StripeWebhookStormOptions.DefaultMaxHold.TotalSeconds)),
+            },
+            new StripeWebhookBatching
+            {
+                MaxInFlight = AtLeastOne(configuration, "STRIPE_WEBHOOK_BATCHES_IN_FLIGHT", StripeWebhookBatching.DefaultMaxInFlight),
+                GatherAt = AtLeastOne(configuration, "STRIPE_WEBHOOK_GATHER_AT", StripeWebhookBatching.DefaultGatherAt),
             });
     }
 
@@ -53,4 +60,7 @@ public sealed record StripeSettings(
         configuration[key] is { Length: > 0 } text
             ? int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : throw new InvalidOperationException($"{key} must be a whole number, got '{text}'.")
             : fallback;
+
+    private static int AtLeastOne(IConfiguration configuration, string key, int fallback) =>
+        Int(configuration, key, fallback) is >= 1 and var value ? value : throw new InvalidOperationException($"{key} must be at least 1, got '{configuration[key]}'.");
 }

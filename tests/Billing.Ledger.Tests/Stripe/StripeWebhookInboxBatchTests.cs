@@ -110,7 +110,7 @@ public sealed class StripeWebhookInboxBatchTests(DatabaseFixture db) : IClassFix
         }
 
         await using var inbox = new StripeWebhookInbox(_store, new StripeTenantResolver(_store.DataSource), new TableWebhookQueue(), TimeProvider.System,
-            Microsoft.Extensions.Logging.Abstractions.NullLogger<StripeWebhookInbox>.Instance, maxBatchesInFlight: 2, parallelBatchAt: 4);
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<StripeWebhookInbox>.Instance, batching: new StripeWebhookBatching { MaxInFlight = 2, GatherAt = 4 });
         Task<StripeWebhookReceipt> Send(string id) => Task.Run(() => inbox.AcceptAsync(Event(id, "payment_intent.succeeded", PaymentIntent("pi_" + id, "acme")), EventMetadata.Empty, default));
         var first = Send(a);
         await Poll.UntilAsync(() => CountAsync(db.DataSource, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> $1", blocker.ProcessID), n => n > 0, what: "A's batch waiting on the uncommitted receipt");

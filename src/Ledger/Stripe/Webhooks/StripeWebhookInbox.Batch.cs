@@ -21,19 +21,19 @@ public sealed partial class StripeWebhookInbox
     /// <summary>Opportunistic batching: while a batch's transaction is in flight, arrivals queue;
     /// the next batch takes all that queued (up to <see cref="MaxBatch"/>). Nothing waits for a
     /// batch to fill: with no batch in flight, a lone delivery commits at once. Beside a batch in
-    /// flight, another starts only once <see cref="ParallelBatchAt"/> deliveries wait (unless the
-    /// constructor set another number); fewer gather until then or until the batch in flight
+    /// flight, another starts only once <see cref="StripeWebhookBatching.GatherAt"/> deliveries
+    /// wait; fewer gather until then or until the batch in flight
     /// commits, whichever comes first. So a delivery waits at most one batch's commit, as it
     /// would behind a full pipeline, and the per-batch costs (a round trip, a job row, a WAL
     /// flush) are shared by more deliveries (docs/stripe.md "Acceptance is group-committed").</summary>
     private async Task WriteLoopAsync()
     {
         var reader = _arrivals.Reader;
-        var running = new List<Task>(_maxInFlight);
+        var running = new List<Task>(Batching.MaxInFlight);
         while (await reader.WaitToReadAsync(CancellationToken.None))
         {
             running.RemoveAll(t => t.IsCompleted);
-            if (running.Count >= _maxInFlight)
+            if (running.Count >= Batching.MaxInFlight)
             {
                 await Task.WhenAny(running);
                 continue;
@@ -64,7 +64,7 @@ public sealed partial class StripeWebhookInbox
         // A fresh wake-up first, then the count: an arrival counted after the look pulses it.
         var arrival = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Interlocked.Exchange(ref _arrival, arrival);
-        if (Volatile.Read(ref _waiting) >= _parallelBatchAt)
+        if (Volatile.Read(ref _waiting) >= Batching.GatherAt)
         {
             return true;
         }

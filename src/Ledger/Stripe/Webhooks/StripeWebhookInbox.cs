@@ -5,6 +5,22 @@ using Microsoft.Extensions.Logging;
 
 namespace Billing.Ledger.Stripe.Webhooks;
 
+/// <summary>How the inbox group-commits deliveries (docs/stripe.md "Acceptance is
+/// group-committed"): at most <see cref="MaxInFlight"/> recording transactions at once, and
+/// beside one in flight another starts only once <see cref="GatherAt"/> deliveries wait (fewer
+/// gather and go when it commits). 1 for <see cref="GatherAt"/> starts a transaction for any
+/// delivery while fewer than <see cref="MaxInFlight"/> are in flight.</summary>
+public sealed record StripeWebhookBatching
+{
+    public const int DefaultMaxInFlight = 2;
+
+    public const int DefaultGatherAt = 4;
+
+    public int MaxInFlight { get; init; } = DefaultMaxInFlight;
+
+    public int GatherAt { get; init; } = DefaultGatherAt;
+}
+
 /// <summary>The outcome of recording one verified delivery.</summary>
 public sealed record StripeWebhookReceipt(string StripeEventId, string Type, string TenantId, bool Matched, bool Duplicate);
 
@@ -21,10 +37,6 @@ public sealed partial class StripeWebhookInbox : IAsyncDisposable, IDisposable
     /// <summary>Deliveries committed in one transaction at most.</summary>
     public const int MaxBatch = 256;
 
-    /// <summary>Deliveries that must be waiting before a batch starts beside one in flight
-    /// (fewer gather behind it; see <c>WriteLoopAsync</c>).</summary>
-    public const int ParallelBatchAt = 4;
-
     private readonly EventStore.EventStore _store;
     private readonly StripeTenantResolver _resolver;
     private readonly IStripeWebhookQueue _queue;
@@ -33,8 +45,6 @@ public sealed partial class StripeWebhookInbox : IAsyncDisposable, IDisposable
     private readonly BillingMetrics? _metrics;
     private readonly StripeWebhookStormHold? _storm;
     private readonly Channel<Delivery> _arrivals = Channel.CreateUnbounded<Delivery>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly int _maxInFlight;
-    private readonly int _parallelBatchAt;
     private readonly Task _writer;
 
     public StripeWebhookInbox(
@@ -45,11 +55,11 @@ public sealed partial class StripeWebhookInbox : IAsyncDisposable, IDisposable
         ILogger<StripeWebhookInbox> logger,
         BillingMetrics? metrics = null,
         StripeWebhookStormHold? storm = null,
-        int maxBatchesInFlight = 2,
-        int parallelBatchAt = ParallelBatchAt)
+        StripeWebhookBatching? batching = null)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(maxBatchesInFlight, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(parallelBatchAt, 1);
+        batching ??= new StripeWebhookBatching();
+        ArgumentOutOfRangeException.ThrowIfLessThan(batching.MaxInFlight, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batching.GatherAt, 1);
         _store = store;
         _resolver = resolver;
         _queue = queue;
@@ -57,10 +67,12 @@ public sealed partial class StripeWebhookInbox : IAsyncDisposable, IDisposable
         _logger = logger;
         _metrics = metrics;
         _storm = storm;
-        _maxInFlight = maxBatchesInFlight;
-        _parallelBatchAt = parallelBatchAt;
+        Batching = batching;
         _writer = Task.Run(WriteLoopAsync);
     }
+
+    /// <summary>How this inbox shares transactions between deliveries.</summary>
+    public StripeWebhookBatching Batching { get; }
 
     /// <summary>Records the event (already signature-verified) unless it was recorded before.
     /// Returns once the delivery is durable (or known to be a duplicate); throws when it could
