@@ -16,6 +16,9 @@ public sealed partial class BillingMetrics : IDisposable
 
     private static readonly int[] BatchBuckets = [1, 2, 4, 8, 16, 32, 64, 128, 256];
 
+    /// <summary>A database commit takes milliseconds: 0.5 ms to ~1 s, doubling.</summary>
+    private static readonly double[] CommitBuckets = [0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024];
+
     private readonly Counter<long> _httpRequests;
     private readonly Histogram<double> _httpDuration;
     private readonly Counter<long> _eventsAppended;
@@ -25,6 +28,7 @@ public sealed partial class BillingMetrics : IDisposable
     private readonly Counter<long> _webhookEvents;
     private readonly Counter<long> _webhookFailures;
     private readonly Histogram<int> _webhookBatches;
+    private readonly Histogram<double> _webhookBatchCommit;
     private readonly Counter<long> _dunningActions;
 
     public BillingMetrics()
@@ -41,6 +45,9 @@ public sealed partial class BillingMetrics : IDisposable
         _webhookFailures = Meter.CreateCounter<long>("billing_webhook_failures", description: "Webhook deliveries rejected (bad signature) or failed in processing.");
         _webhookBatches = Meter.CreateHistogram<int>("billing_webhook_batch_deliveries", description: "Deliveries per webhook recording transaction (the inbox's group commit; duplicates included).",
             tags: null, advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = BatchBuckets });
+        _webhookBatchCommit = Meter.CreateHistogram<double>("billing_webhook_batch_commit_seconds", "s",
+            "Duration of each webhook recording transaction, from sending its batch to its durable commit (the wait a delivery has behind its batch).",
+            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = CommitBuckets });
         _dunningActions = Meter.CreateCounter<long>("billing_dunning_actions", description: "Dunning actions taken, by action (reminder, retry, downgrade, suspend, ...).");
         CreateGauges();
     }
@@ -81,7 +88,13 @@ public sealed partial class BillingMetrics : IDisposable
     public void WebhookFailed(string reason) => _webhookFailures.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     /// <summary>One recording transaction of the webhook inbox committed, holding this many deliveries.</summary>
-    public void WebhookBatchCommitted(int deliveries) => _webhookBatches.Record(deliveries);
+    /// <summary>A webhook recording transaction committed: how many deliveries shared it and how
+    /// long it took from sending to the durable commit.</summary>
+    public void WebhookBatchCommitted(int deliveries, TimeSpan elapsed)
+    {
+        _webhookBatches.Record(deliveries);
+        _webhookBatchCommit.Record(elapsed.TotalSeconds);
+    }
 
     public void DunningActionTaken(string action) => _dunningActions.Add(1, new KeyValuePair<string, object?>("action", action));
 

@@ -28,6 +28,7 @@ public sealed class MetricsEndpointTests(BillingApiFactory api) : IClassFixture<
     [InlineData("billing_webhook_events_total", "counter")]
     [InlineData("billing_webhook_failures_total", "counter")]
     [InlineData("billing_webhook_batch_deliveries", "histogram")]
+    [InlineData("billing_webhook_batch_commit_seconds", "histogram")]
     [InlineData("billing_dunning_actions_total", "counter")]
     [InlineData("billing_subscriptions_active", "gauge")]
     [InlineData("billing_trials_active", "gauge")]
@@ -70,17 +71,24 @@ public sealed class MetricsEndpointTests(BillingApiFactory api) : IClassFixture<
     [Fact]
     public async Task webhook_batch_sizes_fall_in_the_histograms_own_buckets()
     {
-        var before = (await ScrapeAsync()).Of("billing_webhook_batch_deliveries_bucket").ToDictionary(b => b.Labels["le"], b => b.Value);
-        api.Services.GetRequiredService<BillingMetrics>().WebhookBatchCommitted(3);
+        var before = await ScrapeAsync();
+        api.Services.GetRequiredService<BillingMetrics>().WebhookBatchCommitted(3, TimeSpan.FromMilliseconds(3));
 
-        var buckets = (await ScrapeAsync()).Of("billing_webhook_batch_deliveries_bucket").ToList();
+        var after = await ScrapeAsync();
 
-        // The instrument's delivery-count buckets, not the exporter's seconds defaults.
-        Assert.Equal(["1", "2", "4", "8", "16", "32", "64", "128", "256", "+Inf"], buckets.Select(b => b.Labels["le"]));
-        double Grew(string le) => Assert.Single(buckets, b => b.Labels["le"] == le).Value - before.GetValueOrDefault(le);
-        Assert.Equal(0, Grew("2"));
-        Assert.Equal(1, Grew("4"));
-        Assert.Equal(1, Grew("+Inf"));
+        // Each instrument's own buckets, not the exporter's seconds defaults: delivery counts,
+        // and milliseconds for the commit (a 3 ms commit falls in le="0.004", not le="0.002").
+        var sizes = after.Of("billing_webhook_batch_deliveries_bucket").ToList();
+        Assert.Equal(["1", "2", "4", "8", "16", "32", "64", "128", "256", "+Inf"], sizes.Select(b => b.Labels["le"]));
+        var commits = after.Of("billing_webhook_batch_commit_seconds_bucket").ToList();
+        Assert.Equal(["0.0005", "0.001", "0.002", "0.004", "0.008", "0.016", "0.032", "0.064", "0.128", "0.256", "0.512", "1.024", "+Inf"], commits.Select(b => b.Labels["le"]));
+        double Grew(string name, string le) =>
+            Assert.Single(after.Of(name), b => b.Labels["le"] == le).Value - before.Of(name).Where(b => b.Labels["le"] == le).Select(b => b.Value).SingleOrDefault();
+        Assert.Equal(0, Grew("billing_webhook_batch_deliveries_bucket", "2"));
+        Assert.Equal(1, Grew("billing_webhook_batch_deliveries_bucket", "4"));
+        Assert.Equal(1, Grew("billing_webhook_batch_deliveries_bucket", "+Inf"));
+        Assert.Equal(0, Grew("billing_webhook_batch_commit_seconds_bucket", "0.002"));
+        Assert.Equal(1, Grew("billing_webhook_batch_commit_seconds_bucket", "0.004"));
     }
 
     [Fact]

@@ -137,14 +137,14 @@ public sealed class StripeWebhookInboxBatchTests(DatabaseFixture db) : IClassFix
     }
 
     [Fact]
-    public async Task every_answered_delivery_is_counted_in_exactly_one_committed_batch()
+    public async Task every_answered_delivery_is_counted_in_exactly_one_committed_batch_with_its_commit_time()
     {
         using var metrics = new Billing.Ledger.Observability.BillingMetrics();
-        var sizes = new List<int>();
+        var (sizes, commits) = (new List<int>(), new List<double>());
         using var listener = new System.Diagnostics.Metrics.MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Name == "billing_webhook_batch_deliveries" && ReferenceEquals(instrument.Meter, metrics.Meter))
+            if (instrument.Name is "billing_webhook_batch_deliveries" or "billing_webhook_batch_commit_seconds" && ReferenceEquals(instrument.Meter, metrics.Meter))
             {
                 l.EnableMeasurementEvents(instrument);
             }
@@ -154,6 +154,13 @@ public sealed class StripeWebhookInboxBatchTests(DatabaseFixture db) : IClassFix
             lock (sizes)
             {
                 sizes.Add(size);
+            }
+        });
+        listener.SetMeasurementEventCallback<double>((_, seconds, _, _) =>
+        {
+            lock (sizes)
+            {
+                commits.Add(seconds);
             }
         });
         listener.Start();
@@ -169,6 +176,9 @@ public sealed class StripeWebhookInboxBatchTests(DatabaseFixture db) : IClassFix
         {
             Assert.Equal(25, sizes.Sum());
             Assert.All(sizes, size => Assert.InRange(size, 1, StripeWebhookInbox.MaxBatch));
+            // One commit duration per batch, each a real round trip to the database.
+            Assert.Equal(sizes.Count, commits.Count);
+            Assert.All(commits, seconds => Assert.True(seconds > 0, $"commit took {seconds} s"));
         }
     }
 

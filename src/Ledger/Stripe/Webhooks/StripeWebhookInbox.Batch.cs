@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Billing.Ledger.EventStore;
 
 namespace Billing.Ledger.Stripe.Webhooks;
@@ -136,8 +137,9 @@ public sealed partial class StripeWebhookInbox
         }
 
         var ordered = firsts.Values.OrderBy(d => d.Envelope.Id, StringComparer.Ordinal).ToList();
+        var started = Stopwatch.GetTimestamp();
         var results = await RecordingUnit(ordered, _time.GetUtcNow()).CommitAsync(CancellationToken.None);
-        _metrics?.WebhookBatchCommitted(batch.Count);
+        _metrics?.WebhookBatchCommitted(batch.Count, Stopwatch.GetElapsedTime(started));
         var fresh = new HashSet<string>(ordered.Count, StringComparer.Ordinal);
         for (var i = 0; i < ordered.Count; i++)
         {
