@@ -35,6 +35,35 @@ public sealed class LatencyRecorder
         }
     }
 
+    /// <summary>Records a duration measured elsewhere (e.g. by an instrument of the Host's).</summary>
+    public void Record(TimeSpan elapsed)
+    {
+        var ticks = (long)(elapsed.TotalSeconds * Stopwatch.Frequency);
+        lock (_gate)
+        {
+            _ticks.Add(ticks);
+        }
+    }
+
+    public TimeSpan Mean
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _ticks.Count == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(0, (long)_ticks.Average());
+            }
+        }
+    }
+
+    public void Clear()
+    {
+        lock (_gate)
+        {
+            _ticks.Clear();
+        }
+    }
+
     public TimeSpan Percentile(double percent)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(percent);

@@ -28,10 +28,12 @@ public static class LoadRunner
         TimeSpan duration,
         Func<int, Func<CancellationToken, Task<int>>> createWorker,
         CpuMeter cpu,
-        CancellationToken ct)
+        CancellationToken ct,
+        Action? measuring = null)
     {
         var workers = Enumerable.Range(0, concurrency).Select(createWorker).ToList();
         await PhaseAsync(workers, warmup, recorder: null, ct);
+        measuring?.Invoke();
         var recorder = new LatencyRecorder();
         var cpuBefore = cpu.Now();
         var started = Stopwatch.GetTimestamp();

@@ -12,12 +12,12 @@ namespace Billing.Benchmarks;
 /// answered as a duplicate, a fresh one not).</summary>
 public sealed partial class WebhookBenchmark
 {
-    private static async Task<LoadResult> RunHttpAsync(BenchHost host, BenchDatabase database, DeliveryCounts counts, TimeSpan warmup, TimeSpan duration, CancellationToken ct, bool badSignature = false)
+    private static async Task<LoadResult> RunHttpAsync(BenchHost host, BenchDatabase database, DeliveryCounts counts, TimeSpan warmup, TimeSpan duration, CancellationToken ct, bool badSignature = false, HostStages? stages = null)
     {
         var clients = Enumerable.Range(0, Senders).Select(_ => host.CreateClient()).ToList();
         try
         {
-            return await LoadRunner.RunAsync(Senders, warmup, duration, w => badSignature ? BadSender(clients[w], w) : Sender(clients[w], w, counts), database.Cpu, ct);
+            return await LoadRunner.RunAsync(Senders, warmup, duration, w => badSignature ? BadSender(clients[w], w) : Sender(clients[w], w, counts), database.Cpu, ct, stages is null ? null : stages.Start);
         }
         finally
         {

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Net.Http.Json;
 using Billing.Benchmarks.Http;
+using Billing.Ledger.Observability;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Billing.Benchmarks;
 
@@ -48,7 +50,14 @@ public sealed partial class WebhookBenchmark : IBenchmark
 
         await database.CheckpointAsync(ct);
         var counts = new DeliveryCounts();
-        var http = await RunHttpAsync(host, database, counts, firstWarmup, duration, ct);
+        LoadResult http;
+        string stagesLine;
+        using (var stages = new HostStages(host.Services.GetRequiredService<BillingMetrics>()))
+        {
+            http = await RunHttpAsync(host, database, counts, firstWarmup, duration, ct, stages: stages);
+            stagesLine = stages.Report(http);
+        }
+
         // Not in the diagnosis run: without background services nothing processes.
         var backlog = bare || without.Contains("JobWorkerService") ? null : await MeasureBacklogAsync(database, ct);
         var batches = await RecordingBatchesAsync(database, ct);
@@ -75,6 +84,7 @@ public sealed partial class WebhookBenchmark : IBenchmark
             Print("HTTP floor: bad signature, 400 (no DB)", floor);
         }
         Console.WriteLine(batches);
+        Console.WriteLine(stagesLine);
         if (backlog is not null)
         {
             Console.WriteLine(backlog);
