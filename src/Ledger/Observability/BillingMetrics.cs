@@ -87,7 +87,6 @@ public sealed partial class BillingMetrics : IDisposable
     /// <c>stale_timestamp</c>, <c>missing_header</c>, <c>invalid_payload</c>, <c>processing_error</c>, ...).</summary>
     public void WebhookFailed(string reason) => _webhookFailures.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
-    /// <summary>One recording transaction of the webhook inbox committed, holding this many deliveries.</summary>
     /// <summary>A webhook recording transaction committed: how many deliveries shared it and how
     /// long it took from sending to the durable commit.</summary>
     public void WebhookBatchCommitted(int deliveries, TimeSpan elapsed)

@@ -23,8 +23,8 @@ public sealed partial class StripeWebhookInbox
     /// the next batch takes all that queued (up to <see cref="MaxBatch"/>). Nothing waits for a
     /// batch to fill: with no batch in flight, a lone delivery commits at once. Beside a batch in
     /// flight, another starts only once <see cref="StripeWebhookBatching.GatherAt"/> deliveries
-    /// wait; fewer gather until then or until the batch in flight
-    /// commits, whichever comes first. So a delivery waits at most one batch's commit, as it
+    /// wait; fewer gather until then or until the batch in flight commits, whichever comes
+    /// first. So a delivery waits at most one batch's commit, as it
     /// would behind a full pipeline, and the per-batch costs (a round trip, a job row, a WAL
     /// flush) are shared by more deliveries (docs/stripe.md "Acceptance is group-committed").</summary>
     private async Task WriteLoopAsync()
