@@ -24,11 +24,17 @@ public sealed class DemoScript(HttpClient admin, AdjustableClock clock, InvoiceP
             await CreateTenantAsync(tenant, ct);
         }
 
+        // Time jumps a day per usage batch, then a month: a job running across a jump would find
+        // its lease expired (test-clock time), lose it to another worker and run again. So the
+        // work the tenants' creation started (the emulator's webhooks and their processing
+        // jobs) settles before the clock first moves, and again before the month's jump.
+        if (settle is not null)
+        {
+            await settle();
+        }
+
         var sent = await SendMonthOfUsageAsync(ct);
         var period = BillingPeriod.Of(DemoTenants.PeriodFirstDay);
-
-        // Let the tenants' Stripe webhooks be processed before time jumps a month: a job still
-        // running across the jump would find its lease expired (test-clock time) and run again.
         if (settle is not null)
         {
             await settle();

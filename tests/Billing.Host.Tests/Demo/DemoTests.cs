@@ -36,6 +36,12 @@ public sealed class DemoTests(BillingApiFactory factory) : IClassFixture<Billing
         // Europe/Berlin leaves summer time on 25 October: its October has 745 hours, the others 744.
         Assert.Equal(745 * 2 + 31, rows[0].UsageEvents);
         Assert.Equal(744 * 2 + 31, rows[1].UsageEvents);
+
+        // Every job ran once: none was running when the clock jumped, so none lost its lease
+        // (test-clock time) to another worker and ran a second attempt.
+        await using var data = NpgsqlDataSource.Create(factory.ConnectionString);
+        await using var rerun = data.CreateCommand("SELECT coalesce(string_agg(id || ' ' || type || ' x' || attempts, ', '), '') FROM ledger.jobs WHERE attempts > 1");
+        Assert.Equal("", (string)(await rerun.ExecuteScalarAsync())!);
     }
 
     /// <summary>The default catalogue's prices applied by hand to what the demo sends: base fee,
