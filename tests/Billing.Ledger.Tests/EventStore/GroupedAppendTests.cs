@@ -77,6 +77,31 @@ public sealed class GroupedAppendTests(DatabaseFixture db) : IClassFixture<Datab
     }
 
     [Fact]
+    public async Task a_retried_group_is_answered_from_the_stored_events_without_waiting_for_their_streams()
+    {
+        // Migration 0104: a member whose event is already stored on its stream is answered
+        // set-wise from that row. The per-member fallback locked the stream row first, so with
+        // the stream held by another transaction the retry would wait for it.
+        var streams = NewStreams(3);
+        NewEvent[] events = [Thing("a"), Thing("b"), Thing("c")];
+        var first = await Group(streams, ExpectedVersion.NoStream, events).CommitAsync();
+        await _store.BeginUnitOfWork().Append("acme", streams[0], "thing", ExpectedVersion.Exact(1), Thing("later")).CommitAsync();
+        await using var holder = await db.DataSource.OpenConnectionAsync();
+        await using var holding = await holder.BeginTransactionAsync();
+        await using (var lockStream = new NpgsqlCommand("SELECT 1 FROM ledger.streams WHERE tenant_id = 'acme' AND stream_id = $1 FOR UPDATE", holder, holding))
+        {
+            lockStream.Parameters.Add(new NpgsqlParameter { Value = streams[0] });
+            await lockStream.ExecuteScalarAsync();
+        }
+
+        var retry = await Group(streams, ExpectedVersion.NoStream, events).CommitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.All(retry, r => Assert.True(r.Duplicate));
+        Assert.Equal(first.Select(r => (r.FirstVersion, r.LastVersion, r.FirstPosition, r.LastPosition)), retry.Select(r => (r.FirstVersion, r.LastVersion, r.FirstPosition, r.LastPosition)));
+        Assert.Equal(2, (await _store.ReadStreamAsync("acme", streams[0])).Count);
+    }
+
+    [Fact]
     public async Task one_existing_stream_fails_the_group_naming_it_and_nothing_is_written()
     {
         var streams = NewStreams(3);
