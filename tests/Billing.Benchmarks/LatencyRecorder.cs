@@ -26,24 +26,10 @@ public sealed class LatencyRecorder
 
     /// <summary>Records the time elapsed since <paramref name="startTimestamp"/>, a value of
     /// <see cref="Stopwatch.GetTimestamp"/> taken when the operation began.</summary>
-    public void RecordSince(long startTimestamp)
-    {
-        var elapsed = Stopwatch.GetTimestamp() - startTimestamp;
-        lock (_gate)
-        {
-            _ticks.Add(elapsed);
-        }
-    }
+    public void RecordSince(long startTimestamp) => Add(Stopwatch.GetTimestamp() - startTimestamp);
 
     /// <summary>Records a duration measured elsewhere (e.g. by an instrument of the Host's).</summary>
-    public void Record(TimeSpan elapsed)
-    {
-        var ticks = (long)(elapsed.TotalSeconds * Stopwatch.Frequency);
-        lock (_gate)
-        {
-            _ticks.Add(ticks);
-        }
-    }
+    public void Record(TimeSpan elapsed) => Add((long)(elapsed.TotalSeconds * Stopwatch.Frequency));
 
     public TimeSpan Mean
     {
@@ -53,6 +39,14 @@ public sealed class LatencyRecorder
             {
                 return _ticks.Count == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(0, (long)_ticks.Average());
             }
+        }
+    }
+
+    private void Add(long ticks)
+    {
+        lock (_gate)
+        {
+            _ticks.Add(ticks);
         }
     }
 

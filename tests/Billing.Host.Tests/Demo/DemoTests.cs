@@ -39,8 +39,7 @@ public sealed class DemoTests(BillingApiFactory factory) : IClassFixture<Billing
 
         // Every job ran once: none was running when the clock jumped, so none lost its lease
         // (test-clock time) to another worker and ran a second attempt.
-        await using var data = NpgsqlDataSource.Create(factory.ConnectionString);
-        await using var rerun = data.CreateCommand("SELECT coalesce(string_agg(id || ' ' || type || ' x' || attempts, ', '), '') FROM ledger.jobs WHERE attempts > 1");
+        await using var rerun = factory.Services.GetRequiredService<NpgsqlDataSource>().CreateCommand("SELECT coalesce(string_agg(id || ' ' || type || ' x' || attempts, ', '), '') FROM ledger.jobs WHERE attempts > 1");
         Assert.Equal("", (string)(await rerun.ExecuteScalarAsync())!);
     }
 
