@@ -38,10 +38,13 @@ public static class TestCluster
             var dir = Path.Combine(Path.GetTempPath(), "billing-test-" + Guid.NewGuid().ToString("N")[..12]);
             await File.WriteAllTextAsync(OwnerFile(dir), ProcessIdentity(Environment.ProcessId));
             _cluster = await EmbeddedPostgres.StartAsync(new EmbeddedPostgresOptions(dir, Persistent: false, Durable: false, MaxConnections: 400));
+            // The test runner may kill this process before the handler finishes (deleting the
+            // cluster takes a while); the cluster's watchdog then stops and deletes it
+            // (EmbeddedPostgres.WatchOwner). The owner file goes first so none is left behind.
             AppDomain.CurrentDomain.ProcessExit += (_, _) =>
             {
-                _cluster.StopOnExit();
                 File.Delete(OwnerFile(dir));
+                _cluster.StopOnExit();
             };
             _adminConnectionString = _cluster.ConnectionString();
             return _adminConnectionString;
@@ -52,11 +55,12 @@ public static class TestCluster
         }
     }
 
-    /// <summary>Deletes clusters of earlier test runs that nobody uses any more: those whose server
-    /// is gone (a run whose exit handler did not finish) and those whose test process is gone
-    /// while their server still runs (a run killed outright: the server is stopped first).
-    /// Clusters of test processes still running are left alone, and so are empty socket
-    /// directories younger than ten minutes (a server may be starting in one).</summary>
+    /// <summary>Deletes clusters of earlier test runs that nobody uses any more, should their
+    /// watchdog not have (the machine restarted, the watchdog was killed): those whose test
+    /// process is gone (a running server is stopped first), and those without a server or a
+    /// known owner once ten minutes old. Clusters of test processes still running are left
+    /// alone, and so are empty socket directories younger than ten minutes (a server may be
+    /// starting in one).</summary>
     public static void RemoveAbandonedClusters()
     {
         foreach (var dir in Directory.GetDirectories(Path.GetTempPath(), "billing-test-*"))
@@ -110,8 +114,9 @@ public static class TestCluster
 
             StopServer(dir);
         }
-        else if (Directory.GetLastWriteTimeUtc(dir) >= DateTime.UtcNow.AddMinutes(-10))
+        else if (!OwnerIsGone(dir) && Directory.GetLastWriteTimeUtc(dir) >= DateTime.UtcNow.AddMinutes(-10))
         {
+            // No server and no owner known to be gone: a cluster may be starting in it.
             return;
         }
 

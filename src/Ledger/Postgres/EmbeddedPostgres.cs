@@ -65,7 +65,53 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         var port = FreePort();
         var server = new EmbeddedPostgres(options, bin, port);
         await server.RunAsync("pg_ctl", ["-D", dataDir, "-l", Path.Combine(dataDir, "server.log"), "-w", "-t", "60", "-o", server.ServerOptions(), "start"], ct);
+        if (!options.Persistent)
+        {
+            server.WatchOwner(Environment.ProcessId);
+        }
+
         return server;
+    }
+
+    // The watchdog: waits for the owner to exit, then stops the server and deletes its data and
+    // socket directories. Arguments, not string splicing: $1 owner pid, $2 data, $3 socket, then
+    // the pg_ctl command (with runuser when we run as root). Its standard streams go to /dev/null
+    // at once so it holds none of the owner's pipes (a test runner waits for those to close).
+    private const string WatchdogScript = """
+        exec </dev/null >/dev/null 2>&1
+        owner=$1; data=$2; socket=$3; shift 3
+        while kill -0 "$owner"; do sleep 1; done
+        "$@" -D "$data" -m immediate -w -t 30 stop
+        rm -rf "$data" "$socket"
+        """;
+
+    /// <summary>Makes sure a throwaway cluster leaves nothing behind even when its owner does not
+    /// get to stop it: a test host killed by its runner after the last test (the exit handler's
+    /// delete of a ~500 MB directory cut short), a benchmark stopped with Ctrl-C, a crash. A
+    /// detached shell (its own session, so a terminal's Ctrl-C does not reach it) polls
+    /// <paramref name="ownerPid"/> once a second and, once it is gone, stops the server and deletes
+    /// the directories. An owner that stops the cluster itself leaves the watchdog nothing to do
+    /// but exit. Internal so a test can hand it an owner it can end.</summary>
+    internal void WatchOwner(int ownerPid)
+    {
+        string[] pgCtl = _asRoot ? ["runuser", "-u", "postgres", "--", Path.Combine(_bin, "pg_ctl")] : [Path.Combine(_bin, "pg_ctl")];
+        var start = new ProcessStartInfo("setsid", ["sh", "-c", WatchdogScript, "billing-pg-watchdog",
+            ownerPid.ToString(CultureInfo.InvariantCulture), DataDirectory, SocketDirectory, .. pgCtl])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        try
+        {
+            using var watchdog = Process.Start(start);
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            // No setsid or sh (not a Linux machine): the owner's own stop, and for tests the next
+            // run's cleanup (TestCluster.RemoveAbandonedClusters), remain.
+        }
     }
 
     public async Task CreateDatabaseAsync(string name, CancellationToken ct = default)
@@ -76,7 +122,8 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         await command.ExecuteNonQueryAsync(ct);
     }
 
-    /// <summary>Stops the server (fast shutdown: clients disconnected, data flushed).</summary>
+    /// <summary>Stops the server: a fast shutdown (clients disconnected, data flushed) for a kept
+    /// cluster, an immediate one for a throwaway cluster, whose directories are then deleted.</summary>
     public async Task StopAsync(CancellationToken ct = default)
     {
         if (_stopped)
@@ -85,7 +132,7 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         }
 
         _stopped = true;
-        await RunAsync("pg_ctl", ["-D", DataDirectory, "-m", "fast", "-w", "-t", "60", "stop"], ct);
+        await RunAsync("pg_ctl", ["-D", DataDirectory, "-m", StopMode, "-w", "-t", "60", "stop"], ct);
         if (!_options.Persistent)
         {
             DeleteThrowawayDirectories();
@@ -111,7 +158,7 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
 
         _stopped = true;
         var executable = Path.Combine(_bin, "pg_ctl");
-        string[] args = ["-D", DataDirectory, "-m", "fast", "-w", "-t", "30", "stop"];
+        string[] args = ["-D", DataDirectory, "-m", StopMode, "-w", "-t", "30", "stop"];
         using var process = Process.Start(_asRoot ? new ProcessStartInfo("runuser", ["-u", "postgres", "--", executable, .. args]) : new ProcessStartInfo(executable, args))!;
         process.WaitForExit();
         if (!_options.Persistent && process.ExitCode == 0)
@@ -119,6 +166,10 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
             DeleteThrowawayDirectories();
         }
     }
+
+    /// <summary>A kept cluster shuts down cleanly (a checkpoint, so the next start needs no
+    /// recovery); a throwaway one at once, as its data is deleted next.</summary>
+    private string StopMode => _options.Persistent ? "fast" : "immediate";
 
     /// <summary>A throwaway cluster leaves nothing behind: its data and its socket directory.</summary>
     private void DeleteThrowawayDirectories()

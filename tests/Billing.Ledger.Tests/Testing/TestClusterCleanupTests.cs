@@ -29,7 +29,7 @@ public sealed class TestClusterCleanupTests
     {
         try
         {
-            await using var connection = new NpgsqlConnection(server.ConnectionString() + ";Timeout=3");
+            await using var connection = new NpgsqlConnection(server.ConnectionString() + ";Timeout=3;Pooling=false");
             await connection.OpenAsync();
             return true;
         }
@@ -51,6 +51,61 @@ public sealed class TestClusterCleanupTests
         Assert.False(Directory.Exists(dir));
         Assert.False(File.Exists(TestCluster.OwnerFile(dir)));
         Assert.False(Directory.Exists(EmbeddedPostgres.SocketDirectoryFor(dir)));
+    }
+
+    [Fact]
+    public async Task a_stopped_cluster_whose_test_process_is_gone_is_deleted_at_once()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "billing-test-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(Path.Combine(dir, "base"));
+        await File.WriteAllTextAsync(Path.Combine(dir, "base", "1"), "left by a killed run");
+        await File.WriteAllTextAsync(TestCluster.OwnerFile(dir), await DeadProcessIdentityAsync());
+
+        TestCluster.RemoveAbandonedClusters();
+
+        Assert.False(Directory.Exists(dir));
+        Assert.False(File.Exists(TestCluster.OwnerFile(dir)));
+    }
+
+    [Fact]
+    public void a_young_cluster_directory_without_an_owner_is_left_alone()
+    {
+        // As a cluster being created by a run that predates owner files would look.
+        var dir = Path.Combine(Path.GetTempPath(), "billing-test-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(dir);
+        try
+        {
+            TestCluster.RemoveAbandonedClusters();
+
+            Assert.True(Directory.Exists(dir));
+        }
+        finally
+        {
+            Directory.Delete(dir);
+        }
+    }
+
+    [Fact]
+    public async Task a_throwaway_cluster_is_stopped_and_deleted_by_its_watchdog_once_its_owner_is_gone()
+    {
+        var (server, dir) = await StartAsync();
+        using var owner = Process.Start(new ProcessStartInfo("sleep", ["600"]))!;
+        server.WatchOwner(owner.Id);
+        Assert.True(await AnswersAsync(server));
+
+        owner.Kill();
+        await owner.WaitForExitAsync();
+
+        // The watchdog polls its owner once a second; a minute is far more than it needs.
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while (Directory.Exists(dir) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.False(Directory.Exists(dir));
+        Assert.False(Directory.Exists(EmbeddedPostgres.SocketDirectoryFor(dir)));
+        Assert.False(await AnswersAsync(server));
     }
 
     [Fact]
