@@ -10,7 +10,8 @@ namespace Billing.Host.Observability;
 /// <summary>Serilog for the Host (libraries log through <c>ILogger&lt;T&gt;</c> only).
 /// <list type="bullet">
 /// <item><c>Billing:Logging:Format</c>: <c>json</c> (default; one JSON object per line on stdout),
-/// <c>text</c> (human-readable, for the demo and a terminal) or <c>none</c> (no console sink).</item>
+/// <c>text</c> (human-readable, for the demo and a terminal) or <c>none</c> (no console sink).
+/// Lines are formatted and written off the logging thread (<see cref="BufferedConsoleSink"/>).</item>
 /// <item>Levels from the <c>Serilog</c> section (<c>Serilog:MinimumLevel:Default</c>,
 /// <c>Serilog:MinimumLevel:Override:&lt;namespace&gt;</c>); defaults Information, ASP.NET Core Warning.</item>
 /// <item>Every event carries <c>CorrelationId</c> inside a request and is masked
@@ -35,7 +36,7 @@ public static class BillingLogging
 
         if (ConsoleFormatter(configuration) is { } formatter)
         {
-            config.WriteTo.Console(new MaskingFormatter(formatter));
+            config.WriteTo.Sink(new BufferedConsoleSink(new MaskingFormatter(formatter), Console.OpenStandardOutput()));
         }
 
         foreach (var sink in extraSinks)
