@@ -44,7 +44,7 @@ public sealed partial class WebhookBenchmark : IBenchmark
         var configure = bare ? BenchHost.WithoutBackgroundServices : without.Count > 0 ? BenchHost.WithoutServices(without) : null;
         await using var host = await BenchHost.StartAsync(database, [$"--STRIPE_WEBHOOK_SECRET={Secret}"], configure, ct);
         Console.WriteLine($"webhooks: {database.Origin}, Host on {host.BaseAddress}, {Environment.ProcessorCount} cores, load {IngestBenchmark.LoadAverage()}");
-        Console.WriteLine(bare ? "DIAGNOSIS: background services removed" : without.Count > 0 ? $"DIAGNOSIS: without {string.Join(", ", without)}" : "Host as deployed (background services running)");
+        Console.WriteLine(bare ? "DIAGNOSIS: background services removed" : without.Count > 0 ? $"DIAGNOSIS: without {string.Join(", ", without)}" : "Host as deployed (background services running), logging at Error (BenchHost; Information costs ~100-200 us of CPU per delivery, docs/benchmarks.md)");
         Console.WriteLine($"{Senders} senders, {DuplicateShare:P0} re-sent deliveries, {warmup.TotalSeconds:0} s warm-up ({firstWarmup.TotalSeconds:0} s for the first case) + {duration.TotalSeconds:0} s per case");
         await CreateTenantAsync(host, ct);
 

@@ -9,8 +9,8 @@ using Serilog.Formatting;
 namespace Billing.Host.Observability;
 
 /// <summary>The Host's console sink. Serilog's own console sink formats, masks and writes each
-/// event on the logging thread, one write and flush per line under a lock; at Information level
-/// that cost a webhook delivery ~100–150 µs of CPU and 10–15 % of the Host's throughput
+/// event on the logging thread, one write and flush per line under a lock: at Information level
+/// the request threads of the webhook path spent ~100–150 µs per delivery there
 /// (docs/benchmarks.md, "Eleventh session"). Here the logging thread only queues the event; one
 /// background thread formats what is queued and writes it in chunks of whole lines, flushing
 /// whenever the queue is empty, so a quiet Host's line appears at once and a busy one makes one
