@@ -65,6 +65,8 @@ public sealed class BufferedConsoleSink : ILogEventSink, IDisposable
             }
         }
 
+        // After the queued events: the writer drains the queue before it ends.
+        _writer.Join(TimeSpan.FromSeconds(10));
         lock (_write)
         {
             Append(logEvent);
