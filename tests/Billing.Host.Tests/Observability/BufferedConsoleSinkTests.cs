@@ -130,7 +130,13 @@ public sealed class BufferedConsoleSinkTests
         public override void Write(ReadOnlySpan<byte> buffer)
         {
             _entered = true;
-            _open.Wait();
+            // Deliberately blocks the sink's writer thread, as a console nobody reads would; bounded
+            // so a failing test cannot leave the thread stuck.
+            if (!_open.Wait(TimeSpan.FromSeconds(30)))
+            {
+                throw new IOException("the test never opened the console");
+            }
+
             lock (_open)
             {
                 base.Write(buffer);
