@@ -108,13 +108,16 @@ public static class StripeCommands
         command.SetAction(async (parse, ct) =>
         {
             await using var app = await BillingApp.BuildAsync([], ct);
+            // Recorded events the dispatcher has not reached yet (no Host running) get their
+            // receipts first, so the drain sees them; their jobs then find them processed.
+            var dispatched = await app.Services.GetRequiredService<StripeWebhookDispatcher>().DispatchAllAsync(ct);
             var run = await app.Services.GetRequiredService<StripeWebhookProcessor>().ProcessPendingAsync(parse.GetValue(limit), ct);
             foreach (var (id, error) in run.Failed)
             {
                 await Console.Error.WriteLineAsync($"{id}: {error}");
             }
 
-            await Console.Out.WriteLineAsync($"pending={run.Pending} processed={run.Processed} failed={run.Failed.Count}");
+            await Console.Out.WriteLineAsync($"dispatched={dispatched} pending={run.Pending} processed={run.Processed} failed={run.Failed.Count}");
             return run.Failed.Count > 0 ? 1 : 0;
         });
         return command;

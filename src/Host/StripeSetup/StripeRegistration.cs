@@ -47,14 +47,20 @@ public static class StripeRegistration
         services.AddSingleton(sp => new StripeWebhookStormHold(settings.Storm, TimeProvider.System,
             sp.GetRequiredService<ILogger<StripeWebhookStormHold>>(), sp.GetService<Billing.Ledger.Observability.BillingMetrics>()));
         services.AddSingleton<IJobHold>(sp => sp.GetRequiredService<StripeWebhookStormHold>());
+        // Acceptance appends the received events; the dispatcher gives them receipts and jobs
+        // from the log, off the acknowledgement path (docs/stripe.md "Acceptance and dispatch").
+        services.AddSingleton(sp => new StripeWebhookDispatcher(
+            sp.GetRequiredService<Billing.Ledger.EventStore.EventStore>(), sp.GetRequiredService<IStripeWebhookQueue>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<StripeWebhookDispatcher>>(), sp.GetService<Billing.Ledger.Observability.BillingMetrics>(), sp.GetService<StripeWebhookStormHold>()));
+        services.AddHostedService<StripeWebhookDispatchService>();
         services.AddSingleton(sp => new StripeWebhookInbox(
-            sp.GetRequiredService<Billing.Ledger.EventStore.EventStore>(), sp.GetRequiredService<StripeTenantResolver>(), sp.GetRequiredService<IStripeWebhookQueue>(),
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<StripeWebhookInbox>>(), sp.GetService<Billing.Ledger.Observability.BillingMetrics>(),
+            sp.GetRequiredService<Billing.Ledger.EventStore.EventStore>(), sp.GetRequiredService<StripeTenantResolver>(), sp.GetRequiredService<StripeWebhookDispatcher>(),
+            sp.GetRequiredService<ILogger<StripeWebhookInbox>>(), sp.GetService<Billing.Ledger.Observability.BillingMetrics>(),
             sp.GetService<StripeWebhookStormHold>(), settings.Batching));
         services.AddSingleton<StripeWebhookProcessor>();
         services.AddSingleton<IStripeWebhookApplier, StripeObjectLinker>();
-        // Processing runs on the durable job queue: enqueued with the recorded event (outbox),
-        // completed with its effects.
+        // Processing runs on the durable job queue: enqueued with the event's receipt by the
+        // dispatcher (outbox), completed with its effects.
         services.TryAddSingleton<IStripeWebhookQueue, StripeWebhookJobQueue>();
         services.AddJobHandler<StripeWebhookJobHandler>();
         services.AddJobHandler<StripeWebhookBatchJobHandler>();

@@ -29,6 +29,7 @@ public sealed partial class BillingMetrics : IDisposable
     private readonly Counter<long> _webhookFailures;
     private readonly Histogram<int> _webhookBatches;
     private readonly Histogram<double> _webhookBatchCommit;
+    private readonly Counter<long> _webhookDispatched;
     private readonly Counter<long> _dunningActions;
 
     public BillingMetrics()
@@ -48,6 +49,7 @@ public sealed partial class BillingMetrics : IDisposable
         _webhookBatchCommit = Meter.CreateHistogram<double>("billing_webhook_batch_commit_seconds", "s",
             "Duration of each webhook recording transaction, from sending its batch to its durable commit (the wait a delivery has behind its batch).",
             tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = CommitBuckets });
+        _webhookDispatched = Meter.CreateCounter<long>("billing_webhook_dispatched", description: "Recorded webhook events given their receipt and processing job by the dispatcher.");
         _dunningActions = Meter.CreateCounter<long>("billing_dunning_actions", description: "Dunning actions taken, by action (reminder, retry, downgrade, suspend, ...).");
         CreateGauges();
     }
@@ -93,6 +95,15 @@ public sealed partial class BillingMetrics : IDisposable
     {
         _webhookBatches.Record(deliveries);
         _webhookBatchCommit.Record(elapsed.TotalSeconds);
+    }
+
+    /// <summary>The dispatcher scheduled processing for this many recorded events.</summary>
+    public void WebhooksDispatched(int events)
+    {
+        if (events > 0)
+        {
+            _webhookDispatched.Add(events);
+        }
     }
 
     public void DunningActionTaken(string action) => _dunningActions.Add(1, new KeyValuePair<string, object?>("action", action));

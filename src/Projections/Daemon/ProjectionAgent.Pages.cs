@@ -1,3 +1,4 @@
+using Billing.Ledger.EventStore;
 using Billing.Projections.Engine;
 using Microsoft.Extensions.Logging;
 using Npgsql;

@@ -59,7 +59,9 @@ public sealed class CollectionFixture : DatabaseFixture
 
     public JobQueue Queue => new(DataSource, Clock);
 
-    public StripeWebhookInbox Inbox => new(Store, new StripeTenantResolver(DataSource), WebhookQueue, Clock, NullLogger<StripeWebhookInbox>.Instance);
+    public StripeWebhookDispatcher Dispatcher => new(Store, WebhookQueue, Clock, NullLogger<StripeWebhookDispatcher>.Instance);
+
+    public StripeWebhookInbox Inbox => new(Store, new StripeTenantResolver(DataSource), Dispatcher, NullLogger<StripeWebhookInbox>.Instance);
 
     public StripeWebhookProcessor Processor =>
         new(Store, [new StripeObjectLinker(DataSource), new InvoicePaymentWebhookApplier(Ledger, Clock)], Clock, NullLogger<StripeWebhookProcessor>.Instance);
@@ -95,27 +97,33 @@ public sealed class CollectionFixture : DatabaseFixture
     }
 
     /// <summary>Records the emulator's event <paramref name="copies"/> times concurrently, as
-    /// verified deliveries would, then processes every queued work item concurrently.</summary>
+    /// verified deliveries would, and dispatches it (the first delivery gets its one work item;
+    /// a redelivery, none). Then runs its processing once per copy, concurrently, as a job's run
+    /// racing its retries would: the results show that only one run applies it.</summary>
     public async Task<IReadOnlyList<WebhookApplication?>> DeliverAsync(EmulatedEvent e, int copies = 1)
     {
         var body = System.Text.Encoding.UTF8.GetBytes(e.Json);
         await Task.WhenAll(Enumerable.Range(0, copies).Select(_ => Task.Run(() => Inbox.AcceptAsync(body, EventMetadata.Empty, default))));
-        var work = WebhookQueue.Drain();
-        return await Task.WhenAll(work.Select(w => Task.Run(() => Processor.ProcessAsync(w, EventMetadata.Empty, (uow, ct) => uow.CommitAsync(ct), default))));
+        await Dispatcher.DispatchAllAsync(default);
+        var dispatched = WebhookQueue.Drain();
+        Assert.True(dispatched.Count <= 1, $"{dispatched.Count} work items dispatched for one Stripe event");
+        var id = StripeWebhookEnvelope.Parse(body).Id;
+        var tenant = await ScalarAsync<string>("SELECT tenant_id FROM ledger.stripe_webhook_receipts WHERE stripe_event_id = $1", id)
+            ?? throw new InvalidOperationException($"{id} has no receipt after dispatch");
+        var work = new StripeWebhookWork(id, tenant);
+        return await Task.WhenAll(Enumerable.Range(0, copies).Select(_ => Task.Run(() => Processor.ProcessAsync(work, EventMetadata.Empty, (uow, ct) => uow.CommitAsync(ct), default))));
     }
 
     public EmulatedEvent EventFor(string type, string objectId) =>
         Emulator.Webhooks.EventsOfType(type).Single(e => e.Json.Contains($"\"id\":\"{objectId}\"", StringComparison.Ordinal));
 }
 
-/// <summary>Keeps the processing work of recorded events in memory. Being in memory, it cannot
-/// tell which deliveries the recording transaction appended (the job queue can), so duplicates
-/// are kept too: processing them proves a second run of one event changes nothing.</summary>
+/// <summary>Keeps the processing work the dispatcher scheduled in memory.</summary>
 public sealed class CapturingWebhookQueue : IStripeWebhookQueue
 {
     private readonly ConcurrentQueue<StripeWebhookWork> _work = new();
 
-    public void EnqueueRecorded(UnitOfWork uow, IReadOnlyList<StripeWebhookBatchItem> events)
+    public void Enqueue(UnitOfWork uow, IReadOnlyList<StripeWebhookBatchItem> events)
     {
         foreach (var e in events)
         {

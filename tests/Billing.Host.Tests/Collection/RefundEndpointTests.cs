@@ -127,12 +127,12 @@ public sealed class RefundEndpointTests(RefundApiFixture api) : IClassFixture<Re
         using var response = await RefundAsync(invoiceId, """{"amount_minor":500,"reason":"requested_by_customer"}""");
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var refunded = api.Emulator.Webhooks.EventsOfType("charge.refunded").Single(e => e.Json.Contains(invoiceId, StringComparison.Ordinal));
-        var queue = new CapturingWebhookQueue();
-        var inbox = new StripeWebhookInbox(api.Store, new StripeTenantResolver(api.Store.DataSource), queue, api.Clock, NullLogger<StripeWebhookInbox>.Instance);
+        var inbox = api.App.Services.GetRequiredService<StripeWebhookInbox>();
         var processor = new StripeWebhookProcessor(api.Store, api.App.Services.GetServices<IStripeWebhookApplier>(), api.Clock, NullLogger<StripeWebhookProcessor>.Instance);
 
-        await inbox.AcceptAsync(System.Text.Encoding.UTF8.GetBytes(refunded.Json), EventMetadata.Empty, default);
-        var result = await processor.ProcessAsync(Assert.Single(queue.Drain()), EventMetadata.Empty, (uow, ct) => uow.CommitAsync(ct), default);
+        var receipt = await inbox.AcceptAsync(System.Text.Encoding.UTF8.GetBytes(refunded.Json), EventMetadata.Empty, default);
+        await api.App.Services.GetRequiredService<StripeWebhookDispatcher>().DispatchAllAsync(default);
+        var result = await processor.ProcessAsync(new StripeWebhookWork(refunded.Id, receipt.TenantId), EventMetadata.Empty, (uow, ct) => uow.CommitAsync(ct), default);
 
         Assert.Equal(WebhookOutcome.Ignored, result!.Outcome);
         Assert.Single((await api.InvoiceEventsAsync(tenant, invoiceId)).OfType<InvoiceRefunded>());

@@ -65,6 +65,7 @@ public sealed class EmbeddedEmulatorEndToEndTests(StripeHostFixture host) : ICla
         // Newest first: the dispute (no metadata) arrives before the payment that links its charge.
         var statuses = await emulator.Webhooks.DeliverPendingAsync(newestFirst: true);
         var replay = await emulator.Webhooks.DeliverCopiesAsync(emulator.Webhooks.EventsOfType("payment_intent.succeeded").Single().Id, 5);
+        await host.Services.GetRequiredService<StripeWebhookDispatcher>().DispatchAllAsync(default);
         await processor.ProcessPendingAsync(100, default);
         var dispute = emulator.Webhooks.EventsOfType("charge.dispute.created").Single();
 

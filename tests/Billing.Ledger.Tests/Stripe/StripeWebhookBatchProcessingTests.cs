@@ -36,22 +36,27 @@ public sealed class StripeWebhookBatchProcessingTests(DatabaseFixture db) : ICla
         }
     }
 
-    /// <summary>Records the events (without jobs) and enqueues them as one recording batch's job,
-    /// as the inbox does for deliveries committed together.</summary>
+    /// <summary>Records the events and dispatches them: one pass, so one batch job holds them all.
+    /// Returns them in log order, the job's order. Events other tests left undispatched are
+    /// dispatched first, so the job holds exactly these.</summary>
     private async Task<List<string>> RecordAsBatchAsync(int count)
     {
-        await using (var create = db.DataSource.CreateCommand(TableWebhookQueue.CreateSql))
-        {
-            await create.ExecuteNonQueryAsync();
-        }
-
+        await Dispatcher(_store, new StripeWebhookJobQueue()).DispatchAllAsync(default);
         await using var inbox = Inbox(_store);
         var ids = Enumerable.Range(0, count).Select(_ => NewEventId()).ToList();
         await Task.WhenAll(ids.Select(id => inbox.AcceptAsync(Event(id, "payment_intent.succeeded", PaymentIntent("pi_" + id, "acme", latestCharge: "ch_" + id)), new EventMetadata("corr-" + id), default)));
-        var uow = _store.BeginUnitOfWork();
-        new StripeWebhookJobQueue().EnqueueAll(uow, [.. ids.Select(id => new StripeWebhookBatchItem(id, "acme", "corr-" + id))]);
-        await uow.CommitAsync();
-        return ids;
+        Assert.Equal(count, await Dispatcher(_store, new StripeWebhookJobQueue()).DispatchAllAsync(default));
+        await using var command = db.DataSource.CreateCommand(
+            "SELECT data->>'stripeEventId' FROM ledger.events WHERE type = 'stripe.webhook_received.v1' AND data->>'stripeEventId' = ANY ($1) ORDER BY global_position");
+        command.Parameters.Add(new Npgsql.NpgsqlParameter<string[]> { TypedValue = [.. ids] });
+        var ordered = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            ordered.Add(reader.GetString(0));
+        }
+
+        return ordered;
     }
 
     private static JobWorker Worker(Npgsql.NpgsqlDataSource dataSource, StripeWebhookProcessor processor) =>
@@ -130,12 +135,16 @@ public sealed class StripeWebhookBatchProcessingTests(DatabaseFixture db) : ICla
     }
 
     [Fact]
-    public async Task concurrent_deliveries_give_every_fresh_event_exactly_one_job()
+    public async Task concurrent_deliveries_and_dispatchers_give_every_fresh_event_exactly_one_job()
     {
-        await using var inbox = new StripeWebhookInbox(_store, new StripeTenantResolver(db.DataSource), new StripeWebhookJobQueue(), TimeProvider.System, NullLogger<StripeWebhookInbox>.Instance);
+        await using var inbox = Inbox(_store);
         var ids = Enumerable.Range(0, 40).Select(_ => NewEventId()).ToList();
         var deliveries = ids.Concat(ids.Take(10)).Select(id => inbox.AcceptAsync(Event(id, "payment_intent.succeeded", PaymentIntent("pi_" + id, "acme", latestCharge: "ch_" + id)), new EventMetadata("corr-" + id), default));
         await Task.WhenAll(deliveries);
+
+        // Three dispatchers at once (three Hosts), in small pages so their passes interleave.
+        var small = new StripeWebhookDispatchOptions { PageSize = 7 };
+        await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => Task.Run(() => Dispatcher(_store, new StripeWebhookJobQueue(), small).DispatchAllAsync(default))));
 
         await using var command = db.DataSource.CreateCommand("""
             SELECT payload->>'stripeEventId' FROM ledger.jobs WHERE type = 'stripe.webhook.process' AND payload->>'stripeEventId' = ANY ($1)

@@ -22,6 +22,9 @@ public sealed class StripeWebhookInboxBatchTests(DatabaseFixture db) : IClassFix
 
     private Task<long> Count(string sql, string id) => CountAsync(db.DataSource, sql, id);
 
+    /// <summary>Gives every recorded event its receipt and (test table) job, as the Host's dispatcher does.</summary>
+    private Task<int> DispatchAsync() => Dispatcher(_store).DispatchAllAsync(default);
+
     /// <summary>Every event keeps its own request's metadata, batched or not.</summary>
     private static string? OwnCorrelation(RecordedEvent recorded) => recorded.Metadata.CorrelationId;
 
@@ -36,6 +39,7 @@ public sealed class StripeWebhookInboxBatchTests(DatabaseFixture db) : IClassFix
         // batch and in batches committing concurrently.
         var sends = Enumerable.Range(0, 5).SelectMany(_ => ids).Select(id => Task.Run(() => inbox.AcceptAsync(bodies[id], new EventMetadata("corr-" + id), default)));
         var receipts = await Task.WhenAll(sends);
+        await DispatchAsync();
 
         foreach (var id in ids)
         {
@@ -61,6 +65,7 @@ public sealed class StripeWebhookInboxBatchTests(DatabaseFixture db) : IClassFix
             Task.Run(() => (i % 2 == 0 ? first : second).AcceptAsync(Event(id, "payment_intent.succeeded", PaymentIntent("pi_" + id, "acme")), EventMetadata.Empty, default))));
 
         Assert.Equal(ids.Count, receipts.Count(r => !r.Duplicate));
+        await DispatchAsync();
         foreach (var id in ids)
         {
             Assert.Single(receipts, r => r.StripeEventId == id && !r.Duplicate);
@@ -84,6 +89,7 @@ public sealed class StripeWebhookInboxBatchTests(DatabaseFixture db) : IClassFix
 
         await Assert.ThrowsAnyAsync<Npgsql.PostgresException>(() => badTask);
         Assert.All(await Task.WhenAll(goodTasks), r => Assert.False(r.Duplicate));
+        await DispatchAsync();
         Assert.Equal(0, await Count("SELECT count(*) FROM ledger.stripe_webhook_receipts WHERE stripe_event_id = $1", bad));
         Assert.Equal(0, await Count("SELECT count(*) FROM public.test_webhook_jobs WHERE stripe_event_id = $1", bad));
         Assert.Empty(await _store.ReadStreamAsync("acme", StripeWebhookStreams.StreamId(bad)));
@@ -97,23 +103,22 @@ public sealed class StripeWebhookInboxBatchTests(DatabaseFixture db) : IClassFix
     [Fact]
     public async Task beside_a_batch_in_flight_a_second_starts_only_once_enough_deliveries_gather()
     {
-        // An uncommitted receipt for A holds A's batch in flight (its receipt insert waits).
+        // An uncommitted row for A's stream holds A's batch in flight (its stream insert waits).
         var (a, gathered, late) = (NewEventId(), Enumerable.Range(0, 4).Select(_ => NewEventId()).ToList(), NewEventId());
         await using var blocker = await db.DataSource.OpenConnectionAsync();
         await using var blocking = await blocker.BeginTransactionAsync();
-        await using (var receipt = new Npgsql.NpgsqlCommand(
-            "INSERT INTO ledger.stripe_webhook_receipts (stripe_event_id, type, tenant_id, stream_id, matched, livemode, stripe_created_at, received_at) VALUES ($1, 't', 'acme', 's', true, false, now(), now())",
-            blocker, blocking))
+        await using (var stream = new Npgsql.NpgsqlCommand(
+            "INSERT INTO ledger.streams (tenant_id, stream_id, type, version) VALUES ('acme', $1, 'stripe-webhook', 0)", blocker, blocking))
         {
-            receipt.Parameters.Add(new Npgsql.NpgsqlParameter { Value = a });
-            await receipt.ExecuteNonQueryAsync();
+            stream.Parameters.Add(new Npgsql.NpgsqlParameter { Value = StripeWebhookStreams.StreamId(a) });
+            await stream.ExecuteNonQueryAsync();
         }
 
-        await using var inbox = new StripeWebhookInbox(_store, new StripeTenantResolver(_store.DataSource), new TableWebhookQueue(), TimeProvider.System,
+        await using var inbox = new StripeWebhookInbox(_store, new StripeTenantResolver(_store.DataSource), null,
             Microsoft.Extensions.Logging.Abstractions.NullLogger<StripeWebhookInbox>.Instance, batching: new StripeWebhookBatching { MaxInFlight = 2, GatherAt = 4 });
         Task<StripeWebhookReceipt> Send(string id) => Task.Run(() => inbox.AcceptAsync(Event(id, "payment_intent.succeeded", PaymentIntent("pi_" + id, "acme")), EventMetadata.Empty, default));
         var first = Send(a);
-        await Poll.UntilAsync(() => CountAsync(db.DataSource, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> $1", blocker.ProcessID), n => n > 0, what: "A's batch waiting on the uncommitted receipt");
+        await Poll.UntilAsync(() => CountAsync(db.DataSource, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> $1", blocker.ProcessID), n => n > 0, what: "A's batch waiting on the uncommitted stream row");
 
         // Three wait behind A's batch (none is taken into a batch of its own); the fourth starts
         // the second batch, with all four in it.
@@ -132,6 +137,7 @@ public sealed class StripeWebhookInboxBatchTests(DatabaseFixture db) : IClassFix
         await blocking.RollbackAsync();
         Assert.False((await first.WaitAsync(TimeSpan.FromSeconds(30))).Duplicate);
         Assert.False((await lone.WaitAsync(TimeSpan.FromSeconds(30))).Duplicate);
+        await DispatchAsync();
         Assert.Equal(1, await Count("SELECT count(*) FROM public.test_webhook_jobs WHERE stripe_event_id = $1", a));
         Assert.Equal(1, await Count("SELECT count(*) FROM public.test_webhook_jobs WHERE stripe_event_id = $1", late));
     }
@@ -165,7 +171,7 @@ public sealed class StripeWebhookInboxBatchTests(DatabaseFixture db) : IClassFix
         });
         listener.Start();
         var ids = Enumerable.Range(0, 20).Select(_ => NewEventId()).ToList();
-        await using var inbox = new StripeWebhookInbox(_store, new StripeTenantResolver(_store.DataSource), new TableWebhookQueue(), TimeProvider.System,
+        await using var inbox = new StripeWebhookInbox(_store, new StripeTenantResolver(_store.DataSource), null,
             Microsoft.Extensions.Logging.Abstractions.NullLogger<StripeWebhookInbox>.Instance, metrics);
 
         // Twenty events and a copy of five of them, all at once: copies are in batches too.

@@ -18,7 +18,12 @@ public sealed class StripeWebhookInboxTests(DatabaseFixture db) : IClassFixture<
 
     public Task DisposeAsync() => Task.CompletedTask;
 
-    private Task<long> JobsFor(string id) => CountAsync(db.DataSource, "SELECT count(*) FROM public.test_webhook_jobs WHERE stripe_event_id = $1", id);
+    /// <summary>The test table's jobs for the event, once the dispatcher has run.</summary>
+    private async Task<long> JobsFor(string id)
+    {
+        await Dispatcher(_store).DispatchAllAsync(default);
+        return await CountAsync(db.DataSource, "SELECT count(*) FROM public.test_webhook_jobs WHERE stripe_event_id = $1", id);
+    }
 
     [Fact]
     public async Task a_verified_event_is_recorded_on_its_tenants_stream_with_a_receipt_and_a_job()
@@ -33,8 +38,23 @@ public sealed class StripeWebhookInboxTests(DatabaseFixture db) : IClassFixture<
         Assert.Equal((id, "payment_intent.succeeded", "pi_1", "metadata"), (received.StripeEventId, received.Type, received.ObjectId, received.ResolvedBy));
         Assert.Equal(StripeWebhookStreams.ReceivedEventId(id), recorded.EventId);
         Assert.Equal("corr-1", recorded.Metadata.CorrelationId);
+
+        // Acceptance wrote the event alone; the dispatcher gives it its receipt and its job.
+        Assert.Equal(0, await CountAsync(db.DataSource, "SELECT count(*) FROM ledger.stripe_webhook_receipts WHERE stripe_event_id = $1", id));
+        Assert.Equal(0, await CountAsync(db.DataSource, "SELECT count(*) FROM public.test_webhook_jobs WHERE stripe_event_id = $1", id));
         Assert.Equal(1, await JobsFor(id));
-        Assert.Equal(1, await CountAsync(db.DataSource, "SELECT count(*) FROM ledger.stripe_webhook_receipts WHERE stripe_event_id = $1 AND processed_at IS NULL", id));
+        await using var command = db.DataSource.CreateCommand("""
+            SELECT type, tenant_id, stream_id, matched, livemode, object_id, stripe_created_at, received_at, processed_at
+              FROM ledger.stripe_webhook_receipts WHERE stripe_event_id = $1
+            """);
+        command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = id });
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal(("payment_intent.succeeded", "acme", StripeWebhookStreams.StreamId(id), true, false, "pi_1"),
+            (reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetBoolean(3), reader.GetBoolean(4), reader.GetString(5)));
+        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1_700_000_000), reader.GetFieldValue<DateTimeOffset>(6));
+        Assert.Equal(recorded.RecordedAt, reader.GetFieldValue<DateTimeOffset>(7));
+        Assert.True(reader.IsDBNull(8));
     }
 
     [Fact]

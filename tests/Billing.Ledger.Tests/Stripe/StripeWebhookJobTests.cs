@@ -2,7 +2,6 @@ using Billing.Ledger.EventStore;
 using Billing.Ledger.Jobs;
 using Billing.Ledger.Stripe.Webhooks;
 using Billing.Testing;
-using Microsoft.Extensions.Logging.Abstractions;
 using static Billing.Ledger.Tests.Stripe.WebhookTestSupport;
 
 namespace Billing.Ledger.Tests.Stripe;
@@ -11,8 +10,9 @@ public sealed class StripeWebhookJobTests(DatabaseFixture db) : IClassFixture<Da
 {
     private readonly Billing.Ledger.EventStore.EventStore _store = db.CreateStore();
 
-    private StripeWebhookInbox JobInbox() =>
-        new(_store, new StripeTenantResolver(db.DataSource), new StripeWebhookJobQueue(), TimeProvider.System, NullLogger<StripeWebhookInbox>.Instance);
+    private StripeWebhookDispatcher JobDispatcher() => Dispatcher(_store, new StripeWebhookJobQueue());
+
+    private StripeWebhookInbox JobInbox() => Inbox(_store, JobDispatcher());
 
     private JobWorker Worker() => new(db.DataSource, [new StripeWebhookJobHandler(Processor(_store))]);
 
@@ -24,6 +24,7 @@ public sealed class StripeWebhookJobTests(DatabaseFixture db) : IClassFixture<Da
         var inbox = JobInbox();
 
         await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => Task.Run(() => inbox.AcceptAsync(body, new EventMetadata("corr-job"), default))));
+        await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => JobDispatcher().DispatchAllAsync(default)));
         await Worker().DrainAsync(default);
         await Worker().DrainAsync(default);
 
@@ -41,6 +42,7 @@ public sealed class StripeWebhookJobTests(DatabaseFixture db) : IClassFixture<Da
     {
         var id = NewEventId();
         var receipt = await JobInbox().AcceptAsync(Event(id, "charge.refunded", new System.Text.Json.Nodes.JsonObject { ["id"] = "ch_rq", ["object"] = "charge", ["metadata"] = new System.Text.Json.Nodes.JsonObject { ["tenant_id"] = "acme" } }), EventMetadata.Empty, default);
+        await JobDispatcher().DispatchAllAsync(default);
         await Worker().DrainAsync(default);
 
         await _store.BeginUnitOfWork().Enqueue(JobRequest.For(StripeWebhookProcessor.JobType, new StripeWebhookWork(id, receipt.TenantId), receipt.TenantId, dedupeKey: "manual-rerun:" + id)).CommitAsync();
@@ -51,39 +53,59 @@ public sealed class StripeWebhookJobTests(DatabaseFixture db) : IClassFixture<Da
     }
 
     [Fact]
-    public async Task a_recording_batch_schedules_exactly_the_events_its_transaction_appended()
+    public async Task a_dispatch_pass_schedules_exactly_the_events_whose_receipts_it_inserted()
     {
         var (old, b, c) = (NewEventId(), NewEventId(), NewEventId());
-        var queue = new StripeWebhookJobQueue();
-        await RecordAsync(queue, [old]);
+        Assert.Single(await RecordAsync([old]));
 
-        // One unit of work offered three events (sorted, as the inbox sends them) but appending
-        // two: the earlier one is a duplicate there and must not be scheduled again.
-        var jobs = await RecordAsync(queue, [old, b, c]);
+        // Three events offered, two appended (the first is the event store's idempotent no-op):
+        // one batch job for the two, in log order, each keeping its request's correlation id.
+        var jobs = await RecordAsync([old, b, c]);
 
         var (type, payload, dedupeKey, correlationId) = Assert.Single(jobs);
         Assert.Equal(StripeWebhookProcessor.BatchJobType, type);
-        var fresh = new[] { b, c }.Order(StringComparer.Ordinal).ToArray();
-        Assert.Equal(StripeWebhookJobQueue.BatchDedupeKey(fresh[0]), dedupeKey);
-        Assert.Equal("corr-" + fresh[0], correlationId);
+        Assert.Equal(StripeWebhookJobQueue.BatchDedupeKey(b), dedupeKey);
+        Assert.Equal("corr-" + b, correlationId);
         var work = System.Text.Json.JsonSerializer.Deserialize<StripeWebhookBatchWork>(payload, Job.JsonOptions)!;
-        Assert.Equal(fresh, work.Events.Select(e => e.StripeEventId));
-        Assert.Equal(fresh.Select(id => "corr-" + id), work.Events.Select(e => e.CorrelationId));
+        Assert.Equal([b, c], work.Events.Select(e => e.StripeEventId));
+        Assert.Equal(["corr-" + b, "corr-" + c], work.Events.Select(e => e.CorrelationId));
 
         // Only duplicates: no job at all. One fresh event: a job of its own.
-        Assert.Empty(await RecordAsync(queue, [b, c]));
+        Assert.Empty(await RecordAsync([b, c]));
         var d = NewEventId();
-        var single = Assert.Single(await RecordAsync(queue, [c, d]));
+        var single = Assert.Single(await RecordAsync([c, d]));
         Assert.Equal((StripeWebhookProcessor.JobType, StripeWebhookJobQueue.DedupeKey(d)), (single.Type, single.DedupeKey));
         Assert.Equal(d, System.Text.Json.JsonSerializer.Deserialize<StripeWebhookWork>(single.Payload, Job.JsonOptions)!.StripeEventId);
     }
 
-    /// <summary>Appends the received events of <paramref name="ids"/> (a duplicate is the event
-    /// store's no-op) and offers all of them to the queue in the same unit of work; returns the
-    /// jobs that unit of work created.</summary>
-    private async Task<List<(string Type, string Payload, string DedupeKey, string? CorrelationId)>> RecordAsync(StripeWebhookJobQueue queue, string[] ids)
+    [Fact]
+    public async Task an_event_whose_receipt_the_previous_version_wrote_at_acceptance_gets_no_second_job()
     {
-        var ordered = ids.Order(StringComparer.Ordinal).ToArray();
+        // A Host of the previous version recorded the receipt and the job with the event; the
+        // dispatcher passes the event without scheduling it again (a rolling upgrade).
+        var (e, f) = (NewEventId(), NewEventId());
+        await using (var receipt = db.DataSource.CreateCommand("""
+            INSERT INTO ledger.stripe_webhook_receipts (stripe_event_id, type, tenant_id, stream_id, matched, livemode, stripe_created_at, received_at)
+            VALUES ($1, 'charge.refunded', 'acme', $2, true, false, now(), now())
+            """))
+        {
+            receipt.Parameters.Add(new Npgsql.NpgsqlParameter { Value = e });
+            receipt.Parameters.Add(new Npgsql.NpgsqlParameter { Value = StripeWebhookStreams.StreamId(e) });
+            await receipt.ExecuteNonQueryAsync();
+        }
+
+        var single = Assert.Single(await RecordAsync([e, f]));
+
+        Assert.Equal(StripeWebhookJobQueue.DedupeKey(f), single.DedupeKey);
+        Assert.Equal(0L, await CountAsync(db.DataSource, "SELECT count(*) FROM ledger.events e, ledger.stripe_webhook_dispatch d WHERE e.type = 'stripe.webhook_received.v1' AND e.global_position > d.position"));
+    }
+
+    /// <summary>Appends the received events of <paramref name="ids"/> in one unit of work, as the
+    /// inbox does for a batch (a duplicate is the event store's no-op), then dispatches; returns
+    /// the jobs the dispatch created. Events other tests left undispatched are dispatched first.</summary>
+    private async Task<List<(string Type, string Payload, string DedupeKey, string? CorrelationId)>> RecordAsync(string[] ids)
+    {
+        await JobDispatcher().DispatchAllAsync(default);
         long before;
         await using (var max = db.DataSource.CreateCommand("SELECT coalesce(max(id), 0) FROM ledger.jobs"))
         {
@@ -91,15 +113,16 @@ public sealed class StripeWebhookJobTests(DatabaseFixture db) : IClassFixture<Da
         }
 
         var uow = _store.BeginUnitOfWork(new EventMetadata("corr-batch"));
-        foreach (var id in ordered)
+        foreach (var id in ids)
         {
             var received = new StripeWebhookReceived(id, "charge.refunded", "charge", "ch_" + id, false, DateTimeOffset.UnixEpoch, true, "metadata", System.Text.Json.JsonDocument.Parse("{}").RootElement);
             uow.Append("acme", StripeWebhookStreams.StreamId(id), StripeWebhookStreams.StreamType, ExpectedVersion.NoStream,
                 [new NewEvent(StripeWebhookStreams.ReceivedEventId(id), received)], new EventMetadata("corr-" + id));
         }
 
-        queue.EnqueueRecorded(uow, [.. ordered.Select(id => new StripeWebhookBatchItem(id, "acme", "corr-" + id))]);
         await uow.CommitAsync();
+
+        await JobDispatcher().DispatchAllAsync(default);
         var jobs = new List<(string, string, string, string?)>();
         await using var read = db.DataSource.CreateCommand("SELECT type, payload::text, dedupe_key, correlation_id FROM ledger.jobs WHERE id > $1 ORDER BY id");
         read.Parameters.Add(new Npgsql.NpgsqlParameter<long> { TypedValue = before });

@@ -24,6 +24,7 @@ public sealed class StripeWebhookProcessorTests(DatabaseFixture db) : IClassFixt
     {
         var id = NewEventId();
         var receipt = await Inbox(_store).AcceptAsync(Event(id, type, dataObject), EventMetadata.Empty, default);
+        await Dispatcher(_store).DispatchAllAsync(default);
         return new StripeWebhookWork(id, receipt.TenantId);
     }
 

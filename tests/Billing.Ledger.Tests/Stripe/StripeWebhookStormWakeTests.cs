@@ -9,20 +9,21 @@ using static Billing.Ledger.Tests.Stripe.WebhookTestSupport;
 
 namespace Billing.Ledger.Tests.Stripe;
 
-/// <summary>While a storm holds webhook processing back, recording a batch does not wake the
-/// job workers (they would not claim its job); outside a storm it does.</summary>
+/// <summary>While a storm holds webhook processing back, dispatching recorded events does not
+/// wake the job workers (they would not claim the jobs); outside a storm it does.</summary>
 public sealed class StripeWebhookStormWakeTests(DatabaseFixture db) : IClassFixture<DatabaseFixture>
 {
     private const string Marker = "test_storm_wake_marker";
 
     [Fact]
-    public async Task a_batch_recorded_during_a_hold_sends_no_job_wake_up_and_one_before_it_does()
+    public async Task events_dispatched_during_a_hold_send_no_job_wake_up_and_before_it_they_do()
     {
         var store = db.CreateStore();
         var clock = new AdjustableClock(DateTimeOffset.UtcNow);
-        var hold = new StripeWebhookStormHold(new StripeWebhookStormOptions { PerSecond = 1 }, clock, NullLogger<StripeWebhookStormHold>.Instance);
-        await using var inbox = new StripeWebhookInbox(store, new StripeTenantResolver(store.DataSource), new StripeWebhookJobQueue(), TimeProvider.System,
-            NullLogger<StripeWebhookInbox>.Instance, storm: hold);
+        var hold = new StripeWebhookStormHold(new StripeWebhookStormOptions { PerSecond = 2 }, clock, NullLogger<StripeWebhookStormHold>.Instance);
+        var dispatcher = new StripeWebhookDispatcher(store, new StripeWebhookJobQueue(), TimeProvider.System, NullLogger<StripeWebhookDispatcher>.Instance, storm: hold);
+        await dispatcher.DispatchAllAsync(default);
+        await using var inbox = new StripeWebhookInbox(store, new StripeTenantResolver(store.DataSource), dispatcher, NullLogger<StripeWebhookInbox>.Instance, storm: hold);
         await using var listener = await db.DataSource.OpenConnectionAsync();
         var heard = new List<string>();
         listener.Notification += (_, e) => heard.Add(e.Channel);
@@ -31,14 +32,17 @@ public sealed class StripeWebhookStormWakeTests(DatabaseFixture db) : IClassFixt
             await listen.ExecuteNonQueryAsync();
         }
 
-        // No storm yet: the first delivery's job wakes the workers. Accepting it starts the storm.
+        // No storm yet: the first delivery's job wakes the workers. Accepting the second starts the storm.
         Assert.False(hold.IsHolding);
         await inbox.AcceptAsync(Event(NewEventId(), "payment_intent.succeeded", PaymentIntent("pi_1", "acme")), EventMetadata.Empty, default);
+        Assert.Equal(1, await dispatcher.DispatchAllAsync(default));
         Assert.Contains(LedgerChannels.Jobs, await HeardUntilMarkerAsync(listener, heard));
 
-        Assert.True(hold.IsHolding);
+        Assert.False(hold.IsHolding);
         var during = NewEventId();
         Assert.False((await inbox.AcceptAsync(Event(during, "payment_intent.succeeded", PaymentIntent("pi_2", "acme")), EventMetadata.Empty, default)).Duplicate);
+        Assert.True(hold.IsHolding);
+        Assert.Equal(1, await dispatcher.DispatchAllAsync(default));
         Assert.DoesNotContain(LedgerChannels.Jobs, await HeardUntilMarkerAsync(listener, heard));
 
         // Its job is queued all the same, due now: workers take it at their next poll.

@@ -7,20 +7,17 @@ using Npgsql;
 
 namespace Billing.Ledger.Tests.Stripe;
 
-/// <summary>A queue that writes its jobs to a table in the unit of work, so tests can see that
-/// the job committed (or rolled back) with the event, as the real outbox does.</summary>
+/// <summary>A queue that writes its jobs to a table in the dispatcher's unit of work, so tests can
+/// see that the job committed (or rolled back) with the receipts, as the real outbox does.</summary>
 internal sealed class TableWebhookQueue : IStripeWebhookQueue
 {
     public const string CreateSql = "CREATE TABLE IF NOT EXISTS public.test_webhook_jobs (id bigserial PRIMARY KEY, stripe_event_id text NOT NULL, tenant_id text NOT NULL)";
 
-    /// <summary>As the job queue does: only the events this transaction appends get a job.</summary>
-    public void EnqueueRecorded(UnitOfWork uow, IReadOnlyList<StripeWebhookBatchItem> events)
+    public void Enqueue(UnitOfWork uow, IReadOnlyList<StripeWebhookBatchItem> events)
     {
         foreach (var e in events)
         {
-            uow.AddCommand(
-                "INSERT INTO public.test_webhook_jobs (stripe_event_id, tenant_id) SELECT $1, $2 WHERE EXISTS (SELECT 1 FROM ledger.events WHERE event_id = $3 AND tx_id = pg_current_xact_id())",
-                e.StripeEventId, e.TenantId, StripeWebhookStreams.ReceivedEventId(e.StripeEventId));
+            uow.AddCommand("INSERT INTO public.test_webhook_jobs (stripe_event_id, tenant_id) VALUES ($1, $2)", e.StripeEventId, e.TenantId);
         }
     }
 }
@@ -53,8 +50,11 @@ internal static class WebhookTestSupport
         ["metadata"] = tenant is null ? new JsonObject() : new JsonObject { ["tenant_id"] = tenant, ["invoice_id"] = "inv_1" },
     };
 
-    public static StripeWebhookInbox Inbox(Billing.Ledger.EventStore.EventStore store) =>
-        new(store, new StripeTenantResolver(store.DataSource), new TableWebhookQueue(), TimeProvider.System, NullLogger<StripeWebhookInbox>.Instance);
+    public static StripeWebhookInbox Inbox(Billing.Ledger.EventStore.EventStore store, StripeWebhookDispatcher? dispatcher = null) =>
+        new(store, new StripeTenantResolver(store.DataSource), dispatcher, NullLogger<StripeWebhookInbox>.Instance);
+
+    public static StripeWebhookDispatcher Dispatcher(Billing.Ledger.EventStore.EventStore store, IStripeWebhookQueue? queue = null, StripeWebhookDispatchOptions? options = null) =>
+        new(store, queue ?? new TableWebhookQueue(), TimeProvider.System, NullLogger<StripeWebhookDispatcher>.Instance, options: options);
 
     public static StripeWebhookProcessor Processor(Billing.Ledger.EventStore.EventStore store, params IStripeWebhookApplier[] extra) =>
         new(store, new StripeTenantResolver(store.DataSource), [new StripeObjectLinker(store.DataSource), .. extra], TimeProvider.System, NullLogger<StripeWebhookProcessor>.Instance);

@@ -12,15 +12,12 @@ public sealed record StripeWebhookBatchItem(string StripeEventId, string TenantI
 /// <summary>Processing work for the fresh events of one recording batch (group commit).</summary>
 public sealed record StripeWebhookBatchWork(IReadOnlyList<StripeWebhookBatchItem> Events);
 
-/// <summary>Schedules processing of a recorded event inside the recording unit of work (the
-/// outbox), so an event is never recorded without its processing job or the reverse.</summary>
+/// <summary>Schedules processing of recorded events inside the dispatcher's unit of work (the
+/// outbox), so an event never has its receipt without its processing job or the reverse.</summary>
 public interface IStripeWebhookQueue
 {
-    /// <summary>What the inbox calls: schedules, in <paramref name="uow"/>, processing for those
-    /// of <paramref name="events"/> whose <c>stripe.webhook_received.v1</c> this unit of work
-    /// appends (events.tx_id is the committing transaction's id). The inbox calls it before it
-    /// knows which deliveries are duplicates (receipts, appends and jobs go to the server in one
-    /// round trip), so a queue must not schedule the others: a duplicate's event was appended,
-    /// and scheduled, by the transaction that recorded its first copy.</summary>
-    void EnqueueRecorded(UnitOfWork uow, IReadOnlyList<StripeWebhookBatchItem> events);
+    /// <summary>What <see cref="StripeWebhookDispatcher"/> calls, in <paramref name="uow"/>, for
+    /// events whose receipts its pass inserted (in log order, at most
+    /// <see cref="StripeWebhookInbox.MaxBatch"/>): every one of them is to be processed once.</summary>
+    void Enqueue(UnitOfWork uow, IReadOnlyList<StripeWebhookBatchItem> events);
 }

@@ -120,14 +120,14 @@ public sealed partial class StripeWebhookInbox
         delivery.Outcome.TrySetException(ex);
     }
 
-    /// <summary>One round trip, one implicit transaction: the receipts (set-wise, a copy already
-    /// recorded is skipped), every distinct delivery's <c>stripe.webhook_received.v1</c> append at
-    /// NoStream, and the processing job for the events this transaction appended. The event
+    /// <summary>One round trip, one implicit transaction: every distinct delivery's
+    /// <c>stripe.webhook_received.v1</c> append at NoStream. The event
     /// store's append is idempotent on the event id (derived from the Stripe event id), so its
     /// results tell which deliveries are fresh, with no read first: a copy recorded earlier (or
     /// by a concurrent batch, whose commit the append waits for) comes back as a duplicate.
     /// Answers are given only after the commit; copies inside the batch are answered as
-    /// duplicates of their first copy.</summary>
+    /// duplicates of their first copy. When any event is fresh the dispatcher is signalled, to
+    /// give it its receipt and processing job.</summary>
     private async Task CommitAsync(IReadOnlyList<Delivery> batch)
     {
         var firsts = new Dictionary<string, Delivery>(batch.Count, StringComparer.Ordinal);
@@ -138,7 +138,7 @@ public sealed partial class StripeWebhookInbox
 
         var ordered = firsts.Values.OrderBy(d => d.Envelope.Id, StringComparer.Ordinal).ToList();
         var started = Stopwatch.GetTimestamp();
-        var results = await RecordingUnit(ordered, _time.GetUtcNow()).CommitAsync(CancellationToken.None);
+        var results = await RecordingUnit(ordered).CommitAsync(CancellationToken.None);
         _metrics?.WebhookBatchCommitted(batch.Count, Stopwatch.GetElapsedTime(started));
         var fresh = new HashSet<string>(ordered.Count, StringComparer.Ordinal);
         for (var i = 0; i < ordered.Count; i++)
@@ -149,6 +149,11 @@ public sealed partial class StripeWebhookInbox
             }
         }
 
+        if (fresh.Count > 0)
+        {
+            _dispatcher?.Signal();
+        }
+
         foreach (var delivery in batch)
         {
             delivery.Answer(duplicate: !(fresh.Contains(delivery.Envelope.Id) && ReferenceEquals(firsts[delivery.Envelope.Id], delivery)));
@@ -157,10 +162,8 @@ public sealed partial class StripeWebhookInbox
 
     /// <summary>The batch's unit of work: one append per distinct event (in event-id order, the
     /// appends' results in the same order), each with its own request's metadata (correlation
-    /// id, causation id = the Stripe event id, actor); the receipts; and the queue's scheduling
-    /// of the appended ones (one job for the batch on the job queue), each event keeping its
-    /// request's correlation id.</summary>
-    private UnitOfWork RecordingUnit(List<Delivery> ordered, DateTimeOffset now)
+    /// id, causation id = the Stripe event id, actor).</summary>
+    private UnitOfWork RecordingUnit(List<Delivery> ordered)
     {
         var uow = _store.BeginUnitOfWork(ordered[0].Metadata);
         foreach (var delivery in ordered)
@@ -169,16 +172,6 @@ public sealed partial class StripeWebhookInbox
             var received = new StripeWebhookReceived(e.Id, e.Type, e.ObjectType, e.ObjectId, e.Livemode, e.Created, tenant.Matched, tenant.ResolvedBy, e.Payload);
             uow.Append(tenant.TenantId, StripeWebhookStreams.StreamId(e.Id), StripeWebhookStreams.StreamType, ExpectedVersion.NoStream,
                 [new NewEvent(StripeWebhookStreams.ReceivedEventId(e.Id), received)], delivery.Metadata);
-        }
-
-        uow.AddCommand(ReceiptsCommand(ordered, now));
-        _queue.EnqueueRecorded(uow, [.. ordered.Select(d => new StripeWebhookBatchItem(d.Envelope.Id, d.Tenant.TenantId, d.Metadata.CorrelationId))]);
-        if (_storm?.IsHolding == true)
-        {
-            // This process's workers would not claim the job: waking them for it only makes
-            // them claim other types ~150 times a second and find nothing. They poll, and take
-            // the backlog within their poll interval once the hold ends.
-            uow.EnqueuesDueJob = false;
         }
 
         return uow;

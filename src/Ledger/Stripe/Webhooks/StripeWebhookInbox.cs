@@ -24,14 +24,16 @@ public sealed record StripeWebhookBatching
 /// <summary>The outcome of recording one verified delivery.</summary>
 public sealed record StripeWebhookReceipt(string StripeEventId, string Type, string TenantId, bool Matched, bool Duplicate);
 
-/// <summary>Records verified Stripe events durably and exactly once: the received event, the
-/// receipt row (unique on the Stripe event id) and the processing job commit in one
-/// transaction. Deliveries arriving together are committed together (group commit, see
-/// <c>StripeWebhookInbox.Batch.cs</c>): one transaction and one WAL flush for every delivery
-/// waiting at that moment instead of one each. A caller's task completes only after its
-/// delivery's transaction committed; a duplicate, however many copies arrive at once and in
-/// whichever batches, is resolved by the idempotent append of its event (whose id derives from
-/// the Stripe event id) and answered as a duplicate.</summary>
+/// <summary>Records verified Stripe events durably and exactly once: each delivery's
+/// <c>stripe.webhook_received.v1</c> event, appended on a stream named after its Stripe event id.
+/// That append is all the acknowledgement waits for; the event's receipt and processing job are
+/// written afterwards by the <see cref="StripeWebhookDispatcher"/>, which reads the recorded
+/// events back from the log (docs/stripe.md "Acceptance and dispatch"). Deliveries arriving
+/// together are committed together (group commit, see <c>StripeWebhookInbox.Batch.cs</c>): one
+/// transaction and one WAL flush for every delivery waiting at that moment instead of one each.
+/// A caller's task completes only after its delivery's transaction committed; a duplicate,
+/// however many copies arrive at once and in whichever batches, is resolved by the idempotent
+/// append of its event (whose id derives from the Stripe event id) and answered as a duplicate.</summary>
 public sealed partial class StripeWebhookInbox : IAsyncDisposable, IDisposable
 {
     /// <summary>Deliveries committed in one transaction at most.</summary>
@@ -39,8 +41,7 @@ public sealed partial class StripeWebhookInbox : IAsyncDisposable, IDisposable
 
     private readonly EventStore.EventStore _store;
     private readonly StripeTenantResolver _resolver;
-    private readonly IStripeWebhookQueue _queue;
-    private readonly TimeProvider _time;
+    private readonly StripeWebhookDispatcher? _dispatcher;
     private readonly ILogger<StripeWebhookInbox> _logger;
     private readonly BillingMetrics? _metrics;
     private readonly StripeWebhookStormHold? _storm;
@@ -50,8 +51,7 @@ public sealed partial class StripeWebhookInbox : IAsyncDisposable, IDisposable
     public StripeWebhookInbox(
         EventStore.EventStore store,
         StripeTenantResolver resolver,
-        IStripeWebhookQueue queue,
-        TimeProvider time,
+        StripeWebhookDispatcher? dispatcher,
         ILogger<StripeWebhookInbox> logger,
         BillingMetrics? metrics = null,
         StripeWebhookStormHold? storm = null,
@@ -62,8 +62,7 @@ public sealed partial class StripeWebhookInbox : IAsyncDisposable, IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(batching.GatherAt, 1);
         _store = store;
         _resolver = resolver;
-        _queue = queue;
-        _time = time;
+        _dispatcher = dispatcher;
         _logger = logger;
         _metrics = metrics;
         _storm = storm;

@@ -1,16 +1,14 @@
-using System.Text.Json;
 using Billing.Ledger.EventStore;
 using Billing.Ledger.Jobs;
-using Npgsql;
-using NpgsqlTypes;
 
 namespace Billing.Ledger.Stripe.Webhooks;
 
 /// <summary>Enqueues the processing of recorded Stripe events on the durable job queue, in the
-/// recording unit of work (the outbox). A lone event gets a job of its own (dedupe key: the
-/// Stripe event id); the fresh events of a recording batch get ONE job together, so a burst of
-/// deliveries costs one job row, one claim and one completion instead of one per event. Each
-/// event is fresh in exactly one batch (the receipt's primary key), so each is in one job.</summary>
+/// dispatcher's unit of work, with their receipts (the outbox). A lone event gets a job of its
+/// own (dedupe key: the Stripe event id); the events of a dispatch pass get ONE job per up to
+/// <see cref="StripeWebhookInbox.MaxBatch"/>, so a burst of deliveries costs one job row, one
+/// claim and one completion instead of one per event. Each event's receipt is inserted by exactly
+/// one pass (its primary key), and only those events are given here, so each is in one job.</summary>
 public sealed class StripeWebhookJobQueue : IStripeWebhookQueue
 {
     public static string DedupeKey(string stripeEventId) => "stripe-webhook:" + stripeEventId;
@@ -22,47 +20,11 @@ public sealed class StripeWebhookJobQueue : IStripeWebhookQueue
     public static JobRequest Request(StripeWebhookWork work, string? correlationId) =>
         JobRequest.For(StripeWebhookProcessor.JobType, work, work.TenantId, dedupeKey: DedupeKey(work.StripeEventId), correlationId: correlationId);
 
-    /// <summary>One statement in the recording batch (migration 0099): of the events given (in
-    /// Stripe event id order), those the transaction appended get one job, per-event or batch as
-    /// in <see cref="EnqueueAll"/>. The payloads are serialized here, as every job's are.</summary>
-    public void EnqueueRecorded(UnitOfWork uow, IReadOnlyList<StripeWebhookBatchItem> events)
+    /// <summary>What the dispatcher calls for each chunk of events whose receipts its pass
+    /// inserted: one event gets a job of its own, several one batch job together.</summary>
+    public void Enqueue(UnitOfWork uow, IReadOnlyList<StripeWebhookBatchItem> events)
     {
-        if (events.Count == 0)
-        {
-            return;
-        }
-
-        var command = new NpgsqlBatchCommand(EnqueueRecordedSql);
-        var p = command.Parameters;
-        p.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. events.Select(e => StripeWebhookStreams.ReceivedEventId(e.StripeEventId))], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
-        p.Add(Texts(events.Select(e => e.StripeEventId)));
-        p.Add(Texts(events.Select(e => e.TenantId)));
-        p.Add(Texts(events.Select(e => e.CorrelationId ?? uow.Metadata.CorrelationId)));
-        p.Add(Jsons(events.Select(e => JsonSerializer.Serialize(new StripeWebhookWork(e.StripeEventId, e.TenantId), Job.JsonOptions))));
-        p.Add(Jsons(events.Select(e => JsonSerializer.Serialize(e, Job.JsonOptions))));
-        p.Add(new NpgsqlParameter<string> { TypedValue = StripeWebhookProcessor.JobType });
-        p.Add(new NpgsqlParameter<string> { TypedValue = DedupeKey("") });
-        p.Add(new NpgsqlParameter<string> { TypedValue = StripeWebhookProcessor.BatchJobType });
-        p.Add(new NpgsqlParameter<string> { TypedValue = BatchDedupeKey("") });
-        p.Add(new NpgsqlParameter<string> { TypedValue = Job.JsonOptions.PropertyNamingPolicy?.ConvertName(nameof(StripeWebhookBatchWork.Events)) ?? nameof(StripeWebhookBatchWork.Events) });
-        p.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = uow.Clock.GetUtcNow(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        uow.AddCommand(command);
-        uow.EnqueuesDueJob = true;
-    }
-
-    private const string EnqueueRecordedSql =
-        "SELECT ledger.enqueue_recorded_stripe_webhooks($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
-
-    private static NpgsqlParameter<string?[]> Texts(IEnumerable<string?> values) =>
-        new() { TypedValue = [.. values], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text };
-
-    private static NpgsqlParameter<string[]> Jsons(IEnumerable<string> values) =>
-        new() { TypedValue = [.. values], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb };
-
-    /// <summary>Schedules events already recorded (an operator's or a test's re-run), all of
-    /// them, as <see cref="EnqueueRecorded"/> would schedule fresh ones.</summary>
-    public void EnqueueAll(UnitOfWork uow, IReadOnlyList<StripeWebhookBatchItem> events)
-    {
+        ArgumentOutOfRangeException.ThrowIfZero(events.Count);
         if (events.Count == 1)
         {
             uow.Enqueue(Request(new StripeWebhookWork(events[0].StripeEventId, events[0].TenantId), events[0].CorrelationId));

@@ -1,10 +1,10 @@
 using Npgsql;
 
-namespace Billing.Projections.Engine;
+namespace Billing.Ledger.EventStore;
 
 /// <summary>Finds a settled log position: one at or below which no transaction still running can
-/// ever commit an event. Projections read the log in <c>global_position</c> order up to such a
-/// position, which gives both guarantees they need:
+/// ever commit an event. Projections and the Stripe webhook dispatcher read the log in
+/// <c>global_position</c> order up to such a position, which gives both guarantees they need:
 /// <list type="bullet">
 /// <item>No gaps: every event at or below it is committed (visible) or rolled back for good.</item>
 /// <item>Stream order: <c>ledger.append_to_stream</c> takes its positions while holding the
@@ -18,7 +18,7 @@ namespace Billing.Projections.Engine;
 /// inserted, so it holds that lock until it ends). L is settled once none of them is still
 /// running (each running transaction holds a lock on its own virtual transaction id). Unlike
 /// the snapshot-xmin rule, unrelated long transactions (or other databases') do not hold it back.</summary>
-internal static class LogFence
+public static class LogFence
 {
     private const string SequenceSql = """
         SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM ledger.events_global_position_seq
