@@ -103,4 +103,33 @@ public sealed class StripeWebhookDispatcherTests(DatabaseFixture db) : IClassFix
         var last = await dispatcher.DispatchOnceAsync(default);
         Assert.Equal((0, false), (last.Taken, last.More));
     }
+
+    [Fact]
+    public async Task a_pass_splits_its_events_into_jobs_of_at_most_events_per_job_in_log_order()
+    {
+        await Dispatcher(_store).DispatchAllAsync(default);
+        var ids = await AcceptAsync(5);
+
+        Assert.Equal(5, await Dispatcher(_store, new StripeWebhookJobQueue(), new StripeWebhookDispatchOptions { EventsPerJob = 2 }).DispatchAllAsync(default));
+
+        await using var command = db.DataSource.CreateCommand("""
+            SELECT type, dedupe_key FROM ledger.jobs WHERE dedupe_key = ANY ($1) ORDER BY id
+            """);
+        command.Parameters.Add(new Npgsql.NpgsqlParameter<string[]>
+        {
+            TypedValue = [.. ids.Select(StripeWebhookJobQueue.BatchDedupeKey), .. ids.Select(StripeWebhookJobQueue.DedupeKey)],
+        });
+        var jobs = new List<(string, string)>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            jobs.Add((reader.GetString(0), reader.GetString(1)));
+        }
+
+        Assert.Equal(
+            [(StripeWebhookProcessor.BatchJobType, StripeWebhookJobQueue.BatchDedupeKey(ids[0])),
+             (StripeWebhookProcessor.BatchJobType, StripeWebhookJobQueue.BatchDedupeKey(ids[2])),
+             (StripeWebhookProcessor.JobType, StripeWebhookJobQueue.DedupeKey(ids[4]))],
+            jobs);
+    }
 }

@@ -36,7 +36,10 @@ SELECT coalesce(max(global_position), 0), now() FROM ledger.events;
 -- livemode, Stripe's created time, matched), advances the checkpoint past them and returns the
 -- events whose receipt this call inserted, in log order, for the caller to enqueue their
 -- processing in the same transaction. o_to is the new checkpoint, o_taken the events passed.
--- The range scan is pinned to the primary key (docs/architecture.md "Pinned plans").
+-- The range scan is pinned to the primary key (docs/architecture.md "Pinned plans"). JIT is off:
+-- with sequential scans disabled, the one-row checkpoint table's only plan is a "disabled" scan
+-- costed at 1e10, far above jit_above_cost, and compiling it took 20-160 ms per statement (seen
+-- in the webhook benchmark: the pass's lock and update of the checkpoint cost 70 ms per call).
 CREATE FUNCTION ledger.dispatch_stripe_webhooks(
     p_up_to bigint, p_window bigint, p_limit int, p_type text, p_keys text[], p_now timestamptz,
     OUT o_from bigint, OUT o_to bigint, OUT o_taken int,
@@ -44,6 +47,7 @@ CREATE FUNCTION ledger.dispatch_stripe_webhooks(
 LANGUAGE plpgsql
 SET enable_seqscan = off
 SET plan_cache_mode = force_generic_plan
+SET jit = off
 AS $$
 DECLARE
     v_last bigint;

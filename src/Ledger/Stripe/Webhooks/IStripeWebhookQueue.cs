@@ -18,6 +18,6 @@ public interface IStripeWebhookQueue
 {
     /// <summary>What <see cref="StripeWebhookDispatcher"/> calls, in <paramref name="uow"/>, for
     /// events whose receipts its pass inserted (in log order, at most
-    /// <see cref="StripeWebhookInbox.MaxBatch"/>): every one of them is to be processed once.</summary>
+    /// <see cref="StripeWebhookDispatchOptions.EventsPerJob"/>): every one of them is to be processed once.</summary>
     void Enqueue(UnitOfWork uow, IReadOnlyList<StripeWebhookBatchItem> events);
 }

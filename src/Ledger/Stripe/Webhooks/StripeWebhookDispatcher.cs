@@ -26,6 +26,12 @@ public sealed record StripeWebhookDispatchOptions
     /// reading their rows, so a pass behind a huge import stays short.</summary>
     public long Window { get; init; } = 100_000;
 
+    /// <summary>Events per processing job. The job workers claim several jobs at once
+    /// (<c>JobWorkerOptions.BatchSize</c>, 16) and process them in one transaction, so this times
+    /// that is a processing transaction's size: 16 keeps it near the ~100-250 events the set-wise
+    /// processing was tuned for (bigger jobs drained a backlog at half the rate).</summary>
+    public int EventsPerJob { get; init; } = 16;
+
     /// <summary>After a failed pass, wait this long before the next.</summary>
     public TimeSpan ErrorBackoff { get; init; } = TimeSpan.FromSeconds(1);
 }
@@ -44,9 +50,10 @@ public sealed record StripeWebhookDispatchPass(long From, long To, long UpTo, in
 /// event; this reads those events back in log order from a checkpoint
 /// (<c>ledger.stripe_webhook_dispatch</c>), up to a settled position (<see cref="LogFence"/>), and
 /// in ONE transaction per pass writes their receipts, enqueues their processing
-/// (<see cref="IStripeWebhookQueue"/>: a job per up to <see cref="StripeWebhookInbox.MaxBatch"/>
-/// events) and moves the checkpoint. A crash before that commit leaves the checkpoint where it
-/// was, so the next pass does the same events again; each event's receipt is inserted once
+/// (<see cref="IStripeWebhookQueue"/>: a job per up to
+/// <see cref="StripeWebhookDispatchOptions.EventsPerJob"/> events) and moves the checkpoint. A
+/// crash before that commit leaves the checkpoint where it was, so the next pass does the same
+/// events again; each event's receipt is inserted once
 /// (primary key), and only the events whose receipt a pass inserted get a job, so none is
 /// processed twice. See docs/stripe.md "Acceptance and dispatch".</summary>
 public sealed partial class StripeWebhookDispatcher
@@ -88,6 +95,7 @@ public sealed partial class StripeWebhookDispatcher
         options ??= new StripeWebhookDispatchOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(options.PageSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Window, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.EventsPerJob, 1);
         _store = store;
         _queue = queue;
         _time = time;
@@ -156,7 +164,7 @@ public sealed partial class StripeWebhookDispatcher
         if (fresh.Count > 0)
         {
             uow = _store.BeginUnitOfWork(new EventMetadata(fresh[0].CorrelationId, null, Actor));
-            foreach (var chunk in fresh.Chunk(StripeWebhookInbox.MaxBatch))
+            foreach (var chunk in fresh.Chunk(Options.EventsPerJob))
             {
                 _queue.Enqueue(uow, chunk);
             }

@@ -6,8 +6,8 @@ namespace Billing.Ledger.Stripe.Webhooks;
 /// <summary>Enqueues the processing of recorded Stripe events on the durable job queue, in the
 /// dispatcher's unit of work, with their receipts (the outbox). A lone event gets a job of its
 /// own (dedupe key: the Stripe event id); the events of a dispatch pass get ONE job per up to
-/// <see cref="StripeWebhookInbox.MaxBatch"/>, so a burst of deliveries costs one job row, one
-/// claim and one completion instead of one per event. Each event's receipt is inserted by exactly
+/// <see cref="StripeWebhookDispatchOptions.EventsPerJob"/> (16), so a burst of deliveries costs
+/// one job row, one claim and one completion per 16 events instead of per event. Each event's receipt is inserted by exactly
 /// one pass (its primary key), and only those events are given here, so each is in one job.</summary>
 public sealed class StripeWebhookJobQueue : IStripeWebhookQueue
 {

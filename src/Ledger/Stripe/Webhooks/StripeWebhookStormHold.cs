@@ -21,7 +21,7 @@ public sealed record StripeWebhookStormOptions
 /// <summary>During a webhook storm, acknowledgements first: while this process's inbox accepts
 /// at least <see cref="StripeWebhookStormOptions.PerSecond"/> deliveries a second, its job
 /// workers do not claim webhook processing jobs, so the storm's deliveries get the CPU and
-/// Stripe gets its 2xx fast. Every delivery is recorded durably with its job before it is
+/// Stripe gets its 2xx fast. Every delivery is recorded durably before it is
 /// acknowledged, so holding only delays processing; nothing is lost, and a restart ends the hold.
 /// Bounded: a storm holds processing for at most <see cref="StripeWebhookStormOptions.MaxHold"/>,
 /// after which processing runs alongside however long the storm lasts; when the rate falls
