@@ -53,6 +53,7 @@ public static class StripeRegistration
             sp.GetRequiredService<Billing.Ledger.EventStore.EventStore>(), sp.GetRequiredService<IStripeWebhookQueue>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<StripeWebhookDispatcher>>(), sp.GetService<Billing.Ledger.Observability.BillingMetrics>(), sp.GetService<StripeWebhookStormHold>()));
         services.AddHostedService<StripeWebhookDispatchService>();
+        services.AddSingleton<Billing.Ledger.Observability.IMetricsRefresher, StripeWebhookDispatchLag>();
         services.AddSingleton(sp => new StripeWebhookInbox(
             sp.GetRequiredService<Billing.Ledger.EventStore.EventStore>(), sp.GetRequiredService<StripeTenantResolver>(), sp.GetRequiredService<StripeWebhookDispatcher>(),
             sp.GetRequiredService<ILogger<StripeWebhookInbox>>(), sp.GetService<Billing.Ledger.Observability.BillingMetrics>(),

@@ -11,6 +11,7 @@ public sealed partial class BillingMetrics
     private long _trialsActive;
     private long _trialsExpiringSoon;
     private Func<bool>? _webhookProcessingHeld;
+    private long _webhookDispatchLag;
 
     /// <summary>Feeds <c>billing_projection_lag_events{projection}</c>: events between the log's
     /// head and the projection's checkpoint. Called by the projection daemon, or by an
@@ -33,6 +34,10 @@ public sealed partial class BillingMetrics
     /// processing back in this process, see <c>StripeWebhookStormHold</c>).</summary>
     public void WatchWebhookProcessingHold(Func<bool> held) => _webhookProcessingHeld = held;
 
+    /// <summary>Feeds <c>billing_webhook_dispatch_lag_events</c>: acknowledged webhook events the
+    /// dispatcher has not given a receipt and job yet (see <c>StripeWebhookDispatcher</c>).</summary>
+    public void ReportWebhookDispatchLag(long events) => Interlocked.Exchange(ref _webhookDispatchLag, events);
+
     private void CreateGauges()
     {
         Meter.CreateObservableGauge("billing_projection_lag_events", ObserveLag, description: "Events the projection has yet to process, by projection.");
@@ -42,6 +47,8 @@ public sealed partial class BillingMetrics
         Meter.CreateObservableGauge("billing_trials_expiring_soon", () => Interlocked.Read(ref _trialsExpiringSoon), description: "Trials ending within 7 days.");
         Meter.CreateObservableGauge("billing_webhook_processing_held", () => _webhookProcessingHeld?.Invoke() == true ? 1L : 0L,
             description: "1 while a webhook storm holds this process's webhook processing back (acknowledgements first; bounded by the maximum hold).");
+        Meter.CreateObservableGauge("billing_webhook_dispatch_lag_events", () => Interlocked.Read(ref _webhookDispatchLag),
+            description: "Acknowledged Stripe webhook events without their receipt and processing job yet (normally under a second's worth; counted up to 100,000).");
     }
 
     private IEnumerable<Measurement<long>> ObserveLag() =>

@@ -29,6 +29,8 @@ public sealed class MetricsEndpointTests(BillingApiFactory api) : IClassFixture<
     [InlineData("billing_webhook_failures_total", "counter")]
     [InlineData("billing_webhook_batch_deliveries", "histogram")]
     [InlineData("billing_webhook_batch_commit_seconds", "histogram")]
+    [InlineData("billing_webhook_dispatched_total", "counter")]
+    [InlineData("billing_webhook_dispatch_lag_events", "gauge")]
     [InlineData("billing_dunning_actions_total", "counter")]
     [InlineData("billing_subscriptions_active", "gauge")]
     [InlineData("billing_trials_active", "gauge")]

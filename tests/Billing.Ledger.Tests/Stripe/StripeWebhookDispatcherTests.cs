@@ -132,4 +132,37 @@ public sealed class StripeWebhookDispatcherTests(DatabaseFixture db) : IClassFix
              (StripeWebhookProcessor.JobType, StripeWebhookJobQueue.DedupeKey(ids[4]))],
             jobs);
     }
+
+    [Fact]
+    public async Task the_lag_gauge_counts_acknowledged_events_not_dispatched_yet()
+    {
+        await Dispatcher(_store).DispatchAllAsync(default);
+        await AcceptAsync(3);
+        using var metrics = new Billing.Ledger.Observability.BillingMetrics();
+        var lag = new StripeWebhookDispatchLag(_store);
+
+        await lag.RefreshAsync(metrics, default);
+        Assert.Equal(3, ObservedLag(metrics));
+
+        await Dispatcher(_store).DispatchAllAsync(default);
+        await lag.RefreshAsync(metrics, default);
+        Assert.Equal(0, ObservedLag(metrics));
+    }
+
+    private static long ObservedLag(Billing.Ledger.Observability.BillingMetrics metrics)
+    {
+        long observed = -1;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name == "billing_webhook_dispatch_lag_events" && ReferenceEquals(instrument.Meter, metrics.Meter))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => observed = value);
+        listener.Start();
+        listener.RecordObservableInstruments();
+        return observed;
+    }
 }
