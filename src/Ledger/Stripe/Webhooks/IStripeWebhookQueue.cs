@@ -5,11 +5,11 @@ namespace Billing.Ledger.Stripe.Webhooks;
 /// <summary>Processing work for one recorded Stripe event.</summary>
 public sealed record StripeWebhookWork(string StripeEventId, string TenantId);
 
-/// <summary>One event of a recording batch's processing job, with the correlation id of the
+/// <summary>One event of a batch processing job, with the correlation id of the
 /// request that delivered it (its processing events carry that id).</summary>
 public sealed record StripeWebhookBatchItem(string StripeEventId, string TenantId, string? CorrelationId);
 
-/// <summary>Processing work for the fresh events of one recording batch (group commit).</summary>
+/// <summary>Processing work for up to 16 events of one dispatch pass.</summary>
 public sealed record StripeWebhookBatchWork(IReadOnlyList<StripeWebhookBatchItem> Events);
 
 /// <summary>Schedules processing of recorded events inside the dispatcher's unit of work (the

@@ -57,7 +57,7 @@ public sealed class StripeWebhookJobHandler(StripeWebhookProcessor processor) : 
     public Task HandleBatchAsync(IReadOnlyList<JobContext> jobs, CancellationToken ct) => processor.ProcessBatchAsync(jobs, ct);
 }
 
-/// <summary>Runs the one job of a recording batch: all its events in one transaction with the
+/// <summary>Runs a batch job (up to 16 events of one dispatch pass): all its events in one transaction with the
 /// job's completion. Events that cannot be decided, or the whole batch when its transaction
 /// fails, are handed to jobs of their own (<see cref="StripeWebhookJobHandler"/>), where each
 /// retries and dead-letters alone. Several such jobs claimed together (a backlog) are decided

@@ -22,7 +22,7 @@ public sealed partial class StripeWebhookProcessor
         LogCompletions(decision);
     }
 
-    /// <summary>Processes the events of a recording batch's one job in one transaction with the
+    /// <summary>Processes the events of a batch job (up to 16 events of one dispatch pass) in one transaction with the
     /// job's completion. Events left out, or all of them when that transaction fails, get jobs
     /// of their own in the completing transaction instead, so each retries and dead-letters
     /// alone and nothing is lost.</summary>
@@ -45,7 +45,7 @@ public sealed partial class StripeWebhookProcessor
         }
     }
 
-    /// <summary>Several recording batches' jobs (a backlog claimed at once) decided as one batch
+    /// <summary>Several batch jobs (a backlog claimed at once) decided as one batch
     /// and completed in one transaction; events left out get jobs of their own in it. When that
     /// transaction fails nothing is written and the error propagates: the worker then runs each
     /// job on its own (<see cref="ProcessRecordedBatchAsync"/>).</summary>
@@ -68,7 +68,7 @@ public sealed partial class StripeWebhookProcessor
         }
     }
 
-    /// <summary>A recording batch job's events, each with its delivery's correlation id.</summary>
+    /// <summary>A batch job's events, each with its delivery's correlation id.</summary>
     private static List<BatchItem> Items(JobContext job) =>
         [.. job.Job.Payload<StripeWebhookBatchWork>().Events.Select(e =>
             new BatchItem(new StripeWebhookWork(e.StripeEventId, e.TenantId), job.Metadata with { CorrelationId = e.CorrelationId }))];

@@ -17,7 +17,7 @@ public sealed partial class StripeWebhookProcessor(
 {
     public const string JobType = "stripe.webhook.process";
 
-    /// <summary>The job processing the fresh events of one recording batch together.</summary>
+    /// <summary>The job processing up to 16 events of one dispatch pass together.</summary>
     public const string BatchJobType = "stripe.webhook.process-batch";
 
     /// <summary>The event types the ledger acts on; any other type is recorded and ignored.</summary>
