@@ -58,6 +58,9 @@ public sealed record StripeWebhookDispatchPass(long From, long To, long UpTo, in
 /// processed twice. See docs/stripe.md "Acceptance and dispatch".</summary>
 public sealed partial class StripeWebhookDispatcher
 {
+    /// <summary>The actor of the dispatch transaction's metadata.</summary>
+    public const string Actor = "stripe-webhook-dispatch";
+
     private const string DispatchSql = """
         SELECT o_from, o_to, o_taken, o_event_ids, o_tenants, o_correlation_ids
           FROM ledger.dispatch_stripe_webhooks($1, $2, $3, $4, $5, $6)
@@ -229,9 +232,6 @@ public sealed partial class StripeWebhookDispatcher
             }
         }
     }
-
-    /// <summary>The actor of the dispatch transaction's metadata.</summary>
-    public const string Actor = "stripe-webhook-dispatch";
 
     private static string Json(string property) => EventTypeRegistry.JsonOptions.PropertyNamingPolicy?.ConvertName(property) ?? property;
 
