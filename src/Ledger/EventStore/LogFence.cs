@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Billing.Ledger.EventStore;
@@ -18,7 +20,7 @@ namespace Billing.Ledger.EventStore;
 /// inserted, so it holds that lock until it ends). L is settled once none of them is still
 /// running (each running transaction holds a lock on its own virtual transaction id). Unlike
 /// the snapshot-xmin rule, unrelated long transactions (or other databases') do not hold it back.</summary>
-public static class LogFence
+public static partial class LogFence
 {
     private const string SequenceSql = """
         SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM ledger.events_global_position_seq
@@ -34,8 +36,19 @@ public static class LogFence
 
     private const string SettledSql = "SELECT NOT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'virtualxid' AND virtualxid = ANY ($1))";
 
-    /// <summary>Waits (polling, briefly) until the positions allocated so far are settled and returns the highest.</summary>
-    public static async Task<long> SettledAsync(NpgsqlDataSource dataSource, CancellationToken ct)
+    private const string HoldersSql = """
+        SELECT coalesce(string_agg(DISTINCT pid::text, ', '), '') FROM pg_locks WHERE locktype = 'virtualxid' AND virtualxid = ANY ($1)
+        """;
+
+    /// <summary>How long a wait goes on before it is logged as a warning (by default).</summary>
+    public static readonly TimeSpan DefaultWarnAfter = TimeSpan.FromSeconds(10);
+
+    /// <summary>Waits (polling, briefly) until the positions allocated so far are settled and returns
+    /// the highest. A transaction that appended events and stays open holds every reader of the log
+    /// (projections, the webhook dispatcher) until it ends: when the wait passes
+    /// <paramref name="warnAfter"/> (<see cref="DefaultWarnAfter"/>), <paramref name="logger"/> gets
+    /// one warning naming the holding backends' pids, for <c>pg_stat_activity</c>.</summary>
+    public static async Task<long> SettledAsync(NpgsqlDataSource dataSource, CancellationToken ct, ILogger? logger = null, TimeSpan? warnAfter = null)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         long last;
@@ -58,12 +71,25 @@ public static class LogFence
         await using var settled = new NpgsqlCommand(SettledSql, connection);
         settled.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = writers, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text });
         var pause = TimeSpan.FromMilliseconds(2);
+        var started = Stopwatch.GetTimestamp();
+        var warned = logger is null;
         while (await settled.ExecuteScalarAsync(ct) is not true)
         {
+            if (!warned && Stopwatch.GetElapsedTime(started) >= (warnAfter ?? DefaultWarnAfter))
+            {
+                warned = true;
+                await using var holders = new NpgsqlCommand(HoldersSql, connection);
+                holders.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = writers, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text });
+                LogHeld(logger!, last, Stopwatch.GetElapsedTime(started).TotalSeconds, (string)(await holders.ExecuteScalarAsync(ct))!);
+            }
+
             await Task.Delay(pause, ct);
             pause = TimeSpan.FromMilliseconds(Math.Min(100, pause.TotalMilliseconds * 2));
         }
 
         return last;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The event log is held at position {Position} for {Seconds:F0} s by open transactions that appended events (backend pids {Pids}); readers of the log wait until they end")]
+    private static partial void LogHeld(ILogger logger, long position, double seconds, string pids);
 }

@@ -41,7 +41,7 @@ internal sealed partial class ProjectionAgent
         // Read only up to a settled position, in position order (see LogFence). When the page is
         // not full it holds every handled event up to that position, so the checkpoint moves to
         // it and a projection of rare event types does not appear to lag behind the whole log.
-        var settled = await LogFence.SettledAsync(DataSource, ct);
+        var settled = await LogFence.SettledAsync(DataSource, ct, logger);
         if (settled <= progress.Checkpoint)
         {
             return Step.Idle;

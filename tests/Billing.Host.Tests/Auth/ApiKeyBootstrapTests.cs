@@ -103,17 +103,4 @@ public sealed class ApiKeyBootstrapTests(DatabaseFixture db) : IClassFixture<Dat
         Assert.Contains(events, e => e.Data is ApiKeyRevoked r && r.Prefix == created.Info.Prefix);
         Assert.DoesNotContain(events, e => db.CreateStore().Registry.Serialize(e.Data).Contains(created.Key, StringComparison.Ordinal));
     }
-
-    private sealed class ListLogger : ILogger
-    {
-        public List<string> Lines { get; } = [];
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            Lines.Add(formatter(state, exception));
-    }
 }

@@ -133,7 +133,7 @@ public sealed partial class StripeWebhookDispatcher
     /// <see cref="StripeWebhookDispatchOptions.Window"/> positions, in one transaction.</summary>
     public async Task<StripeWebhookDispatchPass> DispatchOnceAsync(CancellationToken ct)
     {
-        var upTo = await LogFence.SettledAsync(_store.DataSource, ct);
+        var upTo = await LogFence.SettledAsync(_store.DataSource, ct, _logger);
         await using var connection = await _store.DataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         long from, to;
