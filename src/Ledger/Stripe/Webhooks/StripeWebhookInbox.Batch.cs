@@ -25,7 +25,7 @@ public sealed partial class StripeWebhookInbox
     /// flight, another starts only once <see cref="StripeWebhookBatching.GatherAt"/> deliveries
     /// wait; fewer gather until then or until the batch in flight commits, whichever comes
     /// first. So a delivery waits at most one batch's commit, as it
-    /// would behind a full pipeline, and the per-batch costs (a round trip, a job row, a WAL
+    /// would behind a full pipeline, and the per-batch costs (a round trip, a WAL
     /// flush) are shared by more deliveries (docs/stripe.md "Acceptance is group-committed").</summary>
     private async Task WriteLoopAsync()
     {
